@@ -1,0 +1,1 @@
+"""appraisal package of Pioneer Learning (see DESIGN.md §4)."""

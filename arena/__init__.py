@@ -1,0 +1,1 @@
+"""arena package of Pioneer Learning (see DESIGN.md §4)."""

@@ -1,0 +1,1 @@
+"""courses package of Pioneer Learning (see DESIGN.md §4)."""

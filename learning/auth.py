@@ -1,0 +1,110 @@
+"""Who is calling: session cookies for pages, bearer tokens for API clients, and the locale."""
+from __future__ import annotations
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError
+
+from .errors import DomainError, error_response, wants_json
+from .extensions import db, login_manager
+from .models import Member
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+PASSWORD_CHANGE_EXEMPT = {"views.change_password", "views.logout", "views.set_language", "static",
+                          "Auth.login", "Auth.logout", "Auth.me", "Auth.change_password"}
+
+
+class Unauthorized(DomainError):
+    """No valid session or token."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class PasswordChangeRequired(DomainError):
+    """The account still has its initial password."""
+
+    status = 403
+    code = "password_change_required"
+
+
+def init_login(app: Flask) -> None:
+    """Load members from the session cookie or from an `Authorization: Bearer` token."""
+    login_manager.login_view = "views.login"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_member(member_id: str):
+        return db.session.get(Member, int(member_id))
+
+    @login_manager.request_loader
+    def load_from_token(req):
+        header = req.headers.get("Authorization", "")
+        if not header.lower().startswith("bearer "):
+            return None
+        from .services.accounts import member_for_token
+
+        member = member_for_token(header[7:].strip())
+        if member is not None:
+            g.auth_via_token = True
+        return member
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        if wants_json():
+            return error_response(401, "unauthorized", "Log in first.")
+        return redirect(url_for("views.login", next=request.full_path if request.method == "GET" else None))
+
+
+def actor() -> Member:
+    """The calling member, or 401 (for services called from API handlers)."""
+    if not current_user.is_authenticated:
+        raise Unauthorized("Log in first.")
+    return current_user._get_current_object()
+
+
+def select_locale() -> str:
+    """`?lang=`, then the session, then the member's choice, then Chinese."""
+    languages = ("zh", "en")
+    wanted = request.args.get("lang") if request else None
+    if wanted in languages:
+        return wanted
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return "zh"
+
+
+def init_request_hooks(app: Flask) -> None:
+    """API CSRF for cookie sessions, the forced password change, and CSRF errors."""
+
+    @app.before_request
+    def check_api_csrf():
+        if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
+            return None
+        if request.headers.get("Authorization", "").lower().startswith("bearer "):
+            return None  # token clients are not exposed to cross-site requests
+        if "_user_id" not in session:
+            return None  # anonymous: the endpoint itself demands a login if it needs one
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+        except ValidationError as exc:
+            return error_response(400, "csrf_failed", f"CSRF check failed: {exc}")
+        return None
+
+    @app.before_request
+    def require_password_change():
+        if not current_user.is_authenticated or not current_user.must_change_password:
+            return None
+        if request.endpoint in PASSWORD_CHANGE_EXEMPT or (request.endpoint or "").endswith("static"):
+            return None
+        if wants_json():
+            return error_response(403, "password_change_required",
+                                  "Change your initial password first (POST /api/v1/me/password).")
+        return redirect(url_for("views.change_password"))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError):
+        return error_response(400, "csrf_failed", exc.description)

@@ -1,0 +1,1 @@
+"""Business logic of the core package; services flush, callers commit."""

@@ -1,0 +1,146 @@
+"""Core pages: login, password change, language and large-font switches, the home page per role."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import func, select
+
+from .errors import DomainError
+from .extensions import db, limiter
+from .forms import LoginForm, PasswordChangeForm
+from .models import MemberDayStats, Notification
+from .services import accounts, scope
+from .timeutil import local_day, utcnow
+from .ui import home_panels, nav_items, register_home_panel, register_nav
+
+bp = Blueprint("views", __name__, template_folder="templates")
+blueprints = [bp]
+
+
+@bp.app_context_processor
+def page_helpers():
+    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "zh")[:2]}
+
+
+def _safe_next(target: str | None) -> str | None:
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target.rstrip("?") or None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """The login page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("views.home"))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            member = accounts.authenticate(form.username.data, form.password.data)
+        except accounts.LoginFailed:
+            error = _("Wrong login or password.")
+        else:
+            db.session.commit()
+            session.clear()
+            login_user(member)
+            session.permanent = True
+            if member.must_change_password:
+                return redirect(url_for("views.change_password"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("views.home"))
+    status = 401 if error else 400 if form.errors else 200
+    return render_template("learning/login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """End the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("views.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's password; imported accounts land here first."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        member = current_user._get_current_object()
+        try:
+            accounts.authenticate(member.username, form.current_password.data)
+            if form.new_password.data == form.current_password.data:
+                raise DomainError(_("The new password must differ from the current one."))
+            accounts.set_password(member, form.new_password.data)
+        except accounts.LoginFailed:
+            form.current_password.errors.append(_("The current password is wrong."))
+        except DomainError as exc:
+            form.new_password.errors.append(_(exc.message))
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("views.home"))
+    status = 400 if form.errors else 200
+    return render_template("learning/password.html", form=form), status
+
+
+@bp.route("/language/<lang>")
+def set_language(lang: str):
+    """Switch the interface language (Simplified Chinese or English)."""
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(_safe_next(request.args.get("next")) or url_for("views.home"))
+
+
+@bp.route("/large-font", methods=["POST"])
+@login_required
+def toggle_large_font():
+    """Switch the large-font mode (适老化) on or off for this member."""
+    current_user.large_font = not current_user.large_font
+    db.session.commit()
+    return redirect(_safe_next(request.form.get("next")) or url_for("views.home"))
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The home page: panels that fit the member's roles."""
+    member = current_user._get_current_object()
+    return render_template("learning/home.html", member=member, panels=home_panels(member))
+
+
+def _my_week(member) -> dict:
+    today = local_day(utcnow())
+    since = today - timedelta(days=6)
+    row = db.session.execute(
+        select(func.coalesce(func.sum(MemberDayStats.study_seconds), 0),
+               func.coalesce(func.sum(MemberDayStats.lessons_completed), 0),
+               func.coalesce(func.sum(MemberDayStats.questions_answered), 0),
+               func.coalesce(func.sum(MemberDayStats.questions_correct), 0),
+               func.coalesce(func.sum(MemberDayStats.points), 0))
+        .where(MemberDayStats.member_id == member.id, MemberDayStats.day >= since)).one()
+    days = dict(db.session.execute(
+        select(MemberDayStats.day, func.sum(MemberDayStats.study_seconds))
+        .where(MemberDayStats.member_id == member.id, MemberDayStats.day >= since)
+        .group_by(MemberDayStats.day)).all())
+    notes = db.session.scalars(select(Notification).where(Notification.member_id == member.id)
+                               .order_by(Notification.created_at.desc()).limit(5)).all()
+    week = [(since + timedelta(days=i), int(days.get(since + timedelta(days=i), 0) or 0)) for i in range(7)]
+    peak = max([s for _, s in week] + [1])
+    return {"minutes": int(row[0]) // 60, "lessons": row[1], "answered": row[2], "correct": row[3],
+            "points": row[4], "week": week, "peak": peak, "notifications": notes}
+
+
+register_home_panel("learning/panel_my_learning.html", _my_week, order=10)
+register_nav("views.home", lambda: _("Home"), order=0)

@@ -1,0 +1,2 @@
+from learning.app import create_app
+celery_app = create_app().extensions["celery"]

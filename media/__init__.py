@@ -1,0 +1,1 @@
+"""media package of Pioneer Learning (see DESIGN.md §4)."""

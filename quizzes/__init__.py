@@ -1,0 +1,1 @@
+"""quizzes package of Pioneer Learning (see DESIGN.md §4)."""

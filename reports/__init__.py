@@ -1,0 +1,1 @@
+"""reports package of Pioneer Learning (see DESIGN.md §4)."""

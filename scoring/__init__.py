@@ -1,0 +1,1 @@
+"""scoring package of Pioneer Learning (see DESIGN.md §4)."""
