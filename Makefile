@@ -55,3 +55,9 @@ translations: venv  ## compile every package's message catalogues
 
 clean:
 	rm -rf $(VENV) instance media-store
+
+migration: venv  ## regenerate the single pre-release migration from the models
+	rm -f migrations/versions/*.py
+	rm -rf /tmp/pioneer-migration && mkdir -p /tmp/pioneer-migration
+	env -u DATABASE_URL INSTANCE_DIR=/tmp/pioneer-migration $(BIN)/flask db revision --autogenerate --rev-id 0001 -m "schema" >/dev/null
+	@ls migrations/versions/

@@ -1,8 +1,8 @@
-"""initial schema
+"""schema
 
-Revision ID: fc44c34e729f
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 23:57:11.917218
+Create Date: 2026-11-22 00:01:01.254325
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import learning.timeutil
 
 
 # revision identifiers, used by Alembic.
-revision = 'fc44c34e729f'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -96,6 +96,36 @@ def upgrade():
         batch_op.create_index('ix_learning_record_member_time', ['member_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_learning_record_org_time', ['org_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_record_verb'), ['verb'], unique=False)
+
+    op.create_table('media_asset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=10), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('original_name', sa.String(length=255), nullable=False),
+    sa.Column('size_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('progress', sa.Float(), nullable=False),
+    sa.Column('failure_reason', sa.Text(), nullable=True),
+    sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('width', sa.Integer(), nullable=True),
+    sa.Column('height', sa.Integer(), nullable=True),
+    sa.Column('probe', sa.JSON(), nullable=True),
+    sa.Column('renditions', sa.JSON(), nullable=True),
+    sa.Column('hls_path', sa.String(length=400), nullable=True),
+    sa.Column('poster_path', sa.String(length=400), nullable=True),
+    sa.Column('storage_key', sa.String(length=400), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_media_asset_org_id_org')),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['member.id'], name=op.f('fk_media_asset_uploaded_by_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_media_asset'))
+    )
+    with op.batch_alter_table('media_asset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_media_asset_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_media_asset_status'), ['status'], unique=False)
 
     op.create_table('member_day_stats',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -212,6 +242,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_member_day_stats_member_id'))
 
     op.drop_table('member_day_stats')
+    with op.batch_alter_table('media_asset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_media_asset_status'))
+        batch_op.drop_index(batch_op.f('ix_media_asset_org_id'))
+
+    op.drop_table('media_asset')
     with op.batch_alter_table('learning_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_record_verb'))
         batch_op.drop_index('ix_learning_record_org_time')

@@ -1,0 +1,70 @@
+"""The scope table: every API endpoint × every role × (own org, sibling, parent, child).
+
+Each package lists its endpoints in `tests/<package>/scope_cases.py` as `CASES = [Case(...)]`.
+`tests/test_scope_table.py` runs them all and fails if an endpoint of the app has no case.
+
+The resource under test always lives in `tree.branch1`. The caller holds the role at:
+- own:     branch1 itself                 (in scope)
+- child:   general1, the parent of branch1 (the resource is in the caller's subtree)
+- parent:  group1, a child of branch1      (the resource is above the caller: out of scope)
+- sibling: branch2, beside branch1         (out of scope)
+Callers live in branch3 (another general branch) unless the role is the plain member role
+held "own", so their own membership never puts the resource in scope.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+ROLES = ("member", "organiser", "reviewer", "host", "admin")
+RELATIONS = ("own", "child", "parent", "sibling")
+IN_SCOPE = {"own", "child"}
+
+
+@dataclass
+class Case:
+    """One endpoint: how to make its resource in an org, who may use it, what a leak looks like.
+
+    make(ctx) builds the resource inside ctx.org (branch1) and returns the path parameters,
+    plus optionally "json" (request body) and "ids" (what must not appear in a list answer).
+    allowed: roles that succeed on an in-scope resource; others must get 403 or 404.
+    list_endpoint: out of scope gives 200 with the resource absent, instead of 404.
+    """
+
+    method: str
+    path: str
+    make: Callable[["Ctx"], dict]
+    allowed: set[str] = field(default_factory=set)
+    ok: tuple[int, ...] = (200, 201, 202, 204)
+    list_endpoint: bool = False
+    json: dict | Callable[["Ctx"], dict] | None = None
+    query: dict | None = None
+    headers: dict | None = None
+    denied: tuple[int, ...] = (403, 404)
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass
+class Ctx:
+    """What a case's `make` gets: the tree, the org the resource lives in, the db and the app."""
+
+    tree: object
+    org: object
+    db: object
+    app: object
+    caller: object = None
+
+
+def leaked(payload, ids) -> bool:
+    """Whether any of `ids` appears as an `id` anywhere in a JSON answer."""
+    ids = set(ids)
+    if isinstance(payload, dict):
+        if payload.get("id") in ids:
+            return True
+        return any(leaked(v, ids) for v in payload.values())
+    if isinstance(payload, list):
+        return any(leaked(v, ids) for v in payload)
+    return False

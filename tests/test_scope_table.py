@@ -1,0 +1,83 @@
+"""Walks every API endpoint × role × relation; fails on any leak outside the caller's scope."""
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.factories import bearer, make_member
+from tests.scope import IN_SCOPE, RELATIONS, ROLES, Ctx, leaked
+
+#: endpoints that need no scope: anonymous or about the caller alone
+UNSCOPED = {
+    "POST /api/v1/auth/login", "POST /api/v1/auth/logout", "GET /api/v1/me", "POST /api/v1/me/password",
+    "GET /api/v1/openapi.json",
+}
+
+
+def _all_cases():
+    cases = []
+    for path in sorted(Path(__file__).parent.glob("*/scope_cases.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.scope_cases")
+        cases += module.CASES
+    return cases
+
+
+CASES = _all_cases()
+
+
+def _rule_key(rule, method) -> str:
+    return f"{method} " + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+
+
+def test_every_api_endpoint_has_a_scope_case(app):
+    covered = {case.name for case in CASES} | UNSCOPED
+    endpoints = {_rule_key(rule, m) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")
+                 for m in rule.methods - {"HEAD", "OPTIONS"}}
+    missing = sorted(endpoints - covered)
+    assert not missing, f"endpoints without a scope case: {missing}"
+    stale = sorted({case.name for case in CASES} - endpoints)
+    assert not stale, f"scope cases for endpoints that do not exist: {stale}"
+
+
+def _caller(tree, role, relation):
+    at = {"own": tree.branch1, "child": tree.general1, "parent": tree.group1, "sibling": tree.branch2}[relation]
+    if role == "member":
+        home = at if at.kind in ("branch", "group") else tree.branch3
+        grants = [] if home is at else [("member", at)]
+    else:
+        home, grants = tree.branch3, [(role, at)]
+    return make_member(home, roles=grants)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_scope(case, app, db, client, tree):
+    failures = []
+    for role in ROLES:
+        for relation in RELATIONS:
+            caller = _caller(tree, role, relation)
+            ctx = Ctx(tree=tree, org=tree.branch1, db=db, app=app, caller=caller)
+            made = case.make(ctx) or {}
+            db.session.commit()
+            headers = bearer(caller) | (case.headers or {})
+            params = {k: v for k, v in made.items() if k not in ("json", "ids", "query")}
+            body = made.get("json", case.json(ctx) if callable(case.json) else case.json)
+            query = made.get("query", case.query)
+            resp = client.open(case.path.format(**params), method=case.method, json=body,
+                               query_string=query, headers=headers)
+            status = resp.status_code
+            where = f"{role}@{relation}: {status} {resp.get_data(as_text=True)[:160]}"
+            if relation in IN_SCOPE:
+                expected = case.ok if role in case.allowed else case.denied
+                if status not in expected:
+                    failures.append(f"{where} (expected {expected})")
+            elif case.list_endpoint:
+                if status in case.ok and leaked(resp.get_json(silent=True), made.get("ids", ())):
+                    failures.append(f"{where} LEAKS {made.get('ids')}")
+                elif status not in case.ok + case.denied:
+                    failures.append(f"{where} (expected an empty answer or a refusal)")
+            elif status != 404:
+                failures.append(f"{where} (expected 404 out of scope)")
+    assert not failures, "\n".join(failures)
