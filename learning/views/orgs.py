@@ -60,7 +60,7 @@ def _render_org(org: Org, status: int = 200, error: str | None = None, **forms):
                                     .where(RoleGrant.org_id == org.id).order_by(RoleGrant.role, Member.name)).all()
     can_move = org.parent_id is not None and scope.holds(actor, "org.manage", db.session.get(Org, org.parent_id))
     return render_template(
-        "learning/org_detail.html", org=org, crumbs=org_service.breadcrumbs(org),
+        "learning/org_detail.html", org=org, path_orgs=org_service.breadcrumbs(org),
         children=org_service.children(org), counts=counts, active=active_counts(actor, org, week_start()),
         forms=_org_forms(actor, org, **forms), grants=grants, error=error, can_move=can_move,
         can_manage=scope.holds(actor, "org.manage", org), can_grant=scope.holds(actor, "role.manage", org),

@@ -91,10 +91,10 @@ def org_policy(org_id: int):
     org = scope.require_org(actor, org_id, "policy.manage")
     form = PolicyForm()
     if request.method == "GET":
-        return render_template("learning/policy.html", org=org, form=form, rows=_rows(org))
+        return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org), rows=_rows(org))
     raw = {key: (request.form.get(key) or "").strip() for key in policy_service.POLICY_KEYS}
     if not form.validate_on_submit():
-        return render_template("learning/policy.html", org=org, form=form, rows=_rows(org, raw),
+        return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org), rows=_rows(org, raw),
                                error=_("The form expired; please try again.")), 400
     errors: dict[str, list[str]] = {}
     changes = {}
@@ -118,7 +118,7 @@ def org_policy(org_id: int):
             errors = {k: [error_text(m) for m in v] for k, v in (exc.errors or {}).items()}
             errors = errors or {"": [error_text(exc.message)]}
     if errors:
-        return render_template("learning/policy.html", org=org, form=form, rows=_rows(org, raw, errors),
+        return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org), rows=_rows(org, raw, errors),
                                error=_("Some values are not valid; nothing was saved.")), 422
     db.session.commit()
     flash(_("The policy was saved."), "success")

@@ -1,0 +1,74 @@
+"""Languages and large-font mode: Chinese by default, English by the switch, 适老化 persists."""
+from learning.extensions import db
+from learning.models import Member
+from tests.factories import make_member
+from tests.learning.pages_support import login_page, post_form, role_member, text
+
+
+def test_login_page_is_chinese_by_default(client):
+    html = text(client.get("/login"))
+    assert '<html lang="zh-CN">' in html
+    assert "登录先锋学习" in html and "用户名或手机号" in html
+
+
+def test_language_switch_shows_the_login_page_in_english(client):
+    response = client.get("/language/en", query_string={"next": "/login"})
+    assert response.status_code == 302 and response.location.endswith("/login")
+    html = text(client.get("/login"))
+    assert '<html lang="en">' in html
+    assert "Log in to Pioneer Learning" in html and "登录先锋学习" not in html
+
+
+def test_members_page_in_both_languages(client, page_login, tree):
+    make_member(tree.branch1, name="张建国", gender="male")
+    organiser = role_member(tree, "organiser", tree.branch1)
+    db.session.commit()
+    login_page(client, page_login, organiser)
+    zh = text(client.get("/members"))
+    assert "党员类型" in zh and "正式党员" in zh and ">男<" in zh
+    client.get("/language/en")
+    en = text(client.get("/members"))
+    assert "Member type" in en and "Full member" in en and ">Male<" in en and "党员类型" not in en
+
+
+def test_language_choice_is_kept_on_the_member(client, page_login, tree):
+    member = make_member(tree.branch1)
+    db.session.commit()
+    login_page(client, page_login, member)
+    client.get("/language/en")
+    assert db.session.get(Member, member.id).locale == "en"
+
+
+def test_unknown_language_is_ignored(client):
+    client.get("/language/xx")
+    assert "登录先锋学习" in text(client.get("/login"))
+
+
+def test_large_font_switch_persists_and_sets_the_page_class(client, page_login, tree):
+    member = make_member(tree.branch1)
+    db.session.commit()
+    login_page(client, page_login, member)
+    assert '<body class="">' in text(client.get("/"))
+    response = post_form(client, "/large-font", {"next": "/"})
+    assert response.status_code == 302
+    assert db.session.get(Member, member.id).large_font is True
+    assert '<body class="large-font">' in text(client.get("/"))
+    client.post("/logout", data={"csrf_token": _token(client)})
+    login_page(client, page_login, member)
+    assert '<body class="large-font">' in text(client.get("/"))  # kept across sessions
+
+
+def test_large_font_switch_turns_it_off_again(client, page_login, tree):
+    member = make_member(tree.branch1)
+    member.large_font = True
+    db.session.commit()
+    login_page(client, page_login, member)
+    post_form(client, "/large-font", {"next": "/"})
+    assert db.session.get(Member, member.id).large_font is False
+    assert '<body class="">' in text(client.get("/"))
+
+
+def _token(client):
+    from tests.helpers import csrf_token
+
+    return csrf_token(client, "/")
