@@ -52,7 +52,8 @@ def test_large_font_switch_persists_and_sets_the_page_class(client, page_login, 
     response = post_form(client, "/large-font", {"next": "/"})
     assert response.status_code == 302
     assert db.session.get(Member, member.id).large_font is True
-    assert '<body class="large-font">' in text(client.get("/"))
+    html = text(client.get("/"))
+    assert '<html lang="zh-CN" class=large-font>' in html and '<body class="large-font">' in html
     client.post("/logout", data={"csrf_token": _token(client)})
     login_page(client, page_login, member)
     assert '<body class="large-font">' in text(client.get("/"))  # kept across sessions

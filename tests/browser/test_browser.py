@@ -1,0 +1,72 @@
+"""Chromium drives the pages: a member on a phone, an admin on a desktop (issue 2 §15)."""
+import pytest
+
+from tests.browser.demo import PASSWORD, build_demo
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, username: str):
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("load")
+
+
+def _no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_member_logs_in_on_a_phone_and_sees_my_learning(db, open_page):
+    build_demo()
+    page = open_page(375, 812)
+    _login(page, "demo-member")
+    assert page.locator("h2", has_text="本周我的学习").is_visible()
+    assert page.locator("h1").inner_text() == "党员李明，您好"
+    assert _no_horizontal_scroll(page)
+    assert page.console_errors == []  # no CSP violation, no script error
+
+
+def test_member_switches_on_large_font_on_a_phone(db, open_page):
+    build_demo()
+    page = open_page(375, 812)
+    _login(page, "demo-member")
+    before = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    page.click("button[title='大字模式']")
+    page.wait_for_load_state("load")
+    after = page.evaluate("parseFloat(getComputedStyle(document.querySelector('h1')).fontSize)")
+    assert page.locator("body.large-font").count() == 1
+    assert after > before * 1.2
+    assert _no_horizontal_scroll(page)
+
+
+def test_admin_searches_members_on_a_desktop_and_opens_one(db, open_page):
+    demo = build_demo()
+    page = open_page(1280, 800)
+    _login(page, "demo-admin")
+    assert page.locator("h2", has_text="组织树").is_visible()
+    page.click("nav.topnav >> text=党员")
+    page.fill("input[name=q]", "秀英")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_load_state("load")
+    rows = page.locator("table.members tbody tr")
+    assert rows.count() == 1
+    page.click("table.members >> text=李秀英")
+    page.wait_for_load_state("load")
+    assert page.locator("h1").inner_text().startswith("李秀英")
+    assert page.locator("dl.facts").inner_text().count(demo.others[1].mobile) == 1
+    assert page.console_errors == []
+
+
+def test_admin_collapses_and_expands_the_org_tree(db, open_page):
+    build_demo()
+    page = open_page(1280, 800)
+    _login(page, "demo-admin")
+    page.goto("/orgs")
+    group = page.locator(".org-tree >> text=第一党小组")
+    page.click("button[data-tree=close]")
+    assert not group.is_visible()
+    page.click("button[data-tree=open]")
+    assert group.is_visible()
+    assert page.console_errors == []
