@@ -47,7 +47,7 @@ class MemberForm(FlaskForm):
     birth_date = DateField(_l("Date of birth"), validators=[Optional()])
     joined_party_on = DateField(_l("Date of joining the Party"), validators=[Optional()])
     member_type = SelectField(_l("Member type"), choices=[(t, t) for t in MEMBER_TYPES], default="full")
-    org_id = SelectField(_l("Branch"), coerce=_coerce_int, validators=[DataRequired()])
+    org_id = SelectField(_l("Home branch"), coerce=_coerce_int, validators=[DataRequired()])
 
 
 class MemberCreateForm(MemberForm):
@@ -60,7 +60,7 @@ class TransferForm(FlaskForm):
 
 
 class OrgCreateForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[(k, k) for k in ORG_KINDS], default="branch")
 
 

@@ -128,10 +128,11 @@ def _admin_panel(member: Member) -> dict | None:
     return {"trees": trees}
 
 
+# the panels of one's work come first; "my learning" follows (and leads for a plain member)
+register_home_panel("learning/panel_admin.html", _admin_panel, order=4)
+register_home_panel("learning/panel_reviewer.html", _reviewer_panel, order=5)
+register_home_panel("learning/panel_organiser.html", _organiser_panel, order=6)
 register_home_panel("learning/panel_my_learning.html", _my_week, order=10)
-register_home_panel("learning/panel_admin.html", _admin_panel, order=20)
-register_home_panel("learning/panel_reviewer.html", _reviewer_panel, order=30)
-register_home_panel("learning/panel_organiser.html", _organiser_panel, order=40)
 register_nav("views.home", lambda: _("Home"), order=0)
 register_nav("views.org_tree", lambda: _("Organisations"),
              lambda m: scope.holds_anywhere(m, "member.read"), order=80)

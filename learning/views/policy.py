@@ -14,6 +14,7 @@ from ..models import Org
 from ..services import orgs as org_service, policy as policy_service, scope
 from . import bp
 from .common import error_text, me
+from .labels import WEIGHT, label
 
 INHERIT = ""
 
@@ -35,7 +36,7 @@ def _shown(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        return " · ".join(f"{label(WEIGHT, k)} {v:g}" for k, v in value.items())
     return str(value)
 
 
