@@ -19,7 +19,14 @@ from .labels import template_labels
 @bp.app_context_processor
 def page_helpers():
     """Navigation, locale and code labels for every template."""
-    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "zh")[:2], **template_labels()}
+    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "zh")[:2],
+            **template_labels()}
+
+
+@bp.app_template_global("tr")
+def translate(text) -> str:
+    """A message from outside the template (domain error, field error) in the page's language, unformatted."""
+    return _(str(text)) if text else ""
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -70,3 +70,17 @@ def test_admin_collapses_and_expands_the_org_tree(db, open_page):
     page.click("button[data-tree=open]")
     assert group.is_visible()
     assert page.console_errors == []
+
+
+def test_admin_pages_fit_a_phone_and_raise_no_script_or_csp_errors(db, open_page):
+    demo = build_demo()
+    page = open_page(375, 812)
+    _login(page, "demo-admin")
+    member = demo.others[1]
+    paths = ["/", "/orgs", f"/orgs/{demo.committee.id}", f"/orgs/{demo.branch.id}", f"/orgs/{demo.branch.id}/policy",
+             "/members", f"/members/{member.id}", f"/members/{member.id}/edit", f"/members/{member.id}/transfer",
+             "/members/new", "/members/import", "/orgs/999999"]
+    for path in paths:
+        page.goto(path)
+        assert _no_horizontal_scroll(page), path
+    assert page.console_errors == ["Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]
