@@ -20,11 +20,15 @@ def _coerce_int(value):
 
 
 class LoginForm(FlaskForm):
+    """Username (or mobile number) and password."""
+
     username = StringField(_l("Username or mobile number"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class PasswordChangeForm(FlaskForm):
+    """The current password and a new one, twice."""
+
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
     confirm = PasswordField(_l("Repeat the new password"),
@@ -51,33 +55,47 @@ class MemberForm(FlaskForm):
 
 
 class MemberCreateForm(MemberForm):
+    """A new member's record with the initial password they must change at first login."""
+
     initial_password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
 
 
 class TransferForm(FlaskForm):
+    """The branch a member moves to, and why (组织关系接转)."""
+
     to_org_id = SelectField(_l("New branch"), coerce=_coerce_int, validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=200)])
 
 
 class OrgCreateForm(FlaskForm):
+    """A new org under the one shown."""
+
     name = StringField(_l("Organisation name"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=[(k, k) for k in ORG_KINDS], default="branch")
 
 
 class OrgRenameForm(FlaskForm):
+    """A new name for an org."""
+
     name = StringField(_l("New name"), validators=[DataRequired(), Length(max=120)])
 
 
 class OrgMoveForm(FlaskForm):
+    """The new parent of an org (its subtree moves with it)."""
+
     parent_id = SelectField(_l("New parent organisation"), coerce=_coerce_int, validators=[DataRequired()])
 
 
 class RoleGrantForm(FlaskForm):
+    """Who gets which role at the org shown."""
+
     login = StringField(_l("Username or mobile number"), validators=[DataRequired(), Length(max=64)])
     role = SelectField(_l("Role"), choices=[(r, r) for r in ROLES if r != "member"], default="organiser")
 
 
 class ImportForm(FlaskForm):
+    """A member file (XLSX or CSV), the org it is imported into, and the initial password."""
+
     org_id = SelectField(_l("Import into"), coerce=_coerce_int, validators=[DataRequired()])
     file = FileField(_l("File (XLSX or CSV)"), validators=[
         FileRequired(_l("Choose a file.")), FileAllowed(["xlsx", "csv"], _l("Only XLSX or CSV files."))])

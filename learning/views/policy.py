@@ -101,19 +101,18 @@ def org_policy(org_id: int):
     changes = {}
     for key, spec in policy_service.POLICY_KEYS.items():
         if raw[key] == INHERIT:
-            changes[key] = INHERIT
-            continue
+            continue  # cleared below: the org inherits again
         try:
             changes[key] = _parse(spec, raw[key])
         except ValueError:
             errors[key] = [_("Not a valid value.")]
     if not errors:
         try:
-            for key, value in changes.items():
-                if value == INHERIT and not isinstance(value, bool):
-                    policy_service.clear_policy(org, key)
+            for key in policy_service.POLICY_KEYS:
+                if key in changes:
+                    policy_service.set_policy(org, key, changes[key], by=actor)
                 else:
-                    policy_service.set_policy(org, key, value, by=actor)
+                    policy_service.clear_policy(org, key)
         except DomainError as exc:
             db.session.rollback()
             errors = {k: [error_text(m) for m in v] for k, v in (exc.errors or {}).items()}

@@ -14,6 +14,8 @@ NAMES = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵�
 
 @dataclass
 class Demo:
+    """The orgs and accounts build_demo made."""
+
     committee: object
     branch: object
     admin: object
@@ -31,9 +33,9 @@ def build_demo() -> Demo:
                 make_org("第一中学党支部", "branch", generals[1]), make_org("实验小学党支部", "branch", generals[1])]
     make_org("第一党小组", "group", branches[0])
     branch = branches[0]
-    admin = make_member(committee_branch := branches[1], "demo-admin", password=PASSWORD, name="管理员老刘",
-                        roles=[("admin", committee)])
-    reviewer = make_member(committee_branch, "demo-reviewer", password=PASSWORD, name="审阅人老周",
+    office = branches[1]  # the committee's own staff are members of a branch like everyone
+    admin = make_member(office, "demo-admin", password=PASSWORD, name="管理员老刘", roles=[("admin", committee)])
+    reviewer = make_member(office, "demo-reviewer", password=PASSWORD, name="审阅人老周",
                            roles=[("reviewer", committee)])
     organiser = make_member(branch, "demo-organiser", password=PASSWORD, name="支部书记张红",
                             roles=[("organiser", branch)])
