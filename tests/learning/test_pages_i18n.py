@@ -73,3 +73,9 @@ def _token(client):
     from tests.helpers import csrf_token
 
     return csrf_token(client, "/")
+
+
+def test_lazy_messages_render_in_chinese_outside_a_request(app):
+    from flask_babel import lazy_gettext
+
+    assert str(lazy_gettext("Home")) == "首页"  # e.g. in a CLI command or a Celery task
