@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..errors import Conflict, Invalid
@@ -86,10 +87,12 @@ def update_member(member: Member, **fields) -> Member:
     return member
 
 
-def set_status(member: Member, status: str) -> Member:
-    """Activate or deactivate an account; deactivation revokes its tokens."""
+def set_status(member: Member, status: str, by: Member | None = None) -> Member:
+    """Activate or deactivate an account; deactivation revokes its tokens. No one deactivates themself."""
     if status not in MEMBER_STATUSES:
-        raise Invalid(f"Unknown status {status!r}.", {"status": ["unknown"]})
+        raise Invalid(_l("Unknown status."), {"status": ["unknown"]})
+    if by is not None and by.id == member.id and status != "active":
+        raise Conflict(_l("You cannot deactivate your own account."))
     member.status = status
     if status != "active":
         accounts.revoke_all_tokens(member)
