@@ -12,6 +12,8 @@ from . import scope
 
 KIND_RANK = {kind: rank for rank, kind in enumerate(ORG_KINDS)}
 MEMBER_ORG_KINDS = ("branch", "group")
+KIND_NAMES = {"committee": _l("committee"), "general_branch": _l("general branch"), "branch": _l("branch"),
+              "group": _l("group")}
 
 
 def _check_kind_under(kind: str, parent: Org | None) -> None:
@@ -22,7 +24,8 @@ def _check_kind_under(kind: str, parent: Org | None) -> None:
             raise Invalid(_l("Only a committee can stand at the top of the tree."), {"parent_id": ["required"]})
         return
     if not (KIND_RANK[kind] > KIND_RANK[parent.kind] or kind == parent.kind == "committee"):
-        raise Invalid(_l("A %(kind)s cannot stand under a %(parent)s.", kind=kind, parent=parent.kind),
+        raise Invalid(_l("A %(kind)s cannot stand under a %(parent)s.", kind=KIND_NAMES[kind],
+                         parent=KIND_NAMES[parent.kind]),
                       {"parent_id": ["wrong_level"]})
 
 

@@ -119,9 +119,10 @@ def test_moving_a_general_branch_under_its_own_branch_is_a_cycle(client, db, tre
 
 
 def test_moving_to_the_wrong_level_or_a_closed_parent_is_refused(client, db, tree, admin):
-    assert assert_error(client.patch(f"/api/v1/orgs/{tree.branch1.id}", headers=admin,
-                                     json={"parent_id": tree.branch2.id}), 422)["errors"] == \
-        {"parent_id": ["wrong_level"]}
+    body = assert_error(client.patch(f"/api/v1/orgs/{tree.branch1.id}", headers=admin,
+                                     json={"parent_id": tree.branch2.id}), 422)
+    assert (body["errors"], body["message"]) == ({"parent_id": ["wrong_level"]},
+                                                 "A branch cannot stand under a branch.")
     closed = org_service.create_org("撤销总支", "general_branch", tree.committee)
     org_service.close_org(closed)
     db.session.commit()
