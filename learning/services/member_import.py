@@ -59,7 +59,7 @@ REQUIRED_FIELDS = ("name", "username")
 GENDER_WORDS = {"男": "male", "女": "female", "male": "male", "female": "female"}
 MEMBER_TYPE_WORDS = {"正式": "full", "正式党员": "full", "full": "full",
                      "预备": "probationary", "预备党员": "probationary", "probationary": "probationary"}
-DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 HINT_RE = re.compile(r"[（(][^）)]*[）)]|[*＊\s]")
 

@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from learning.models import Member, MembershipHistory
-from learning.services.member_import import parse_date
+from learning.services.member_import import import_members, parse_date
 from tests.factories import make_member
 from tests.helpers import assert_error
 from tests.learning.sheets import HEADERS, csv_bytes, member_row, upload, xlsx_bytes
@@ -71,7 +71,7 @@ def test_csv_in_utf8_with_or_without_bom_and_in_gb18030_imports(client, db, tree
 
 @pytest.mark.parametrize("cell, expected", [
     ("2024-03-01", date(2024, 3, 1)), ("2024/3/1", date(2024, 3, 1)), ("2024.3.1", date(2024, 3, 1)),
-    ("2024年3月1日", date(2024, 3, 1)), ("20240301", date(2024, 3, 1)), (45352, date(2024, 3, 1)),
+    ("2024年3月1日", date(2024, 3, 1)), ("2024-03-01 00:00:00", date(2024, 3, 1)), ("20240301", date(2024, 3, 1)), (45352, date(2024, 3, 1)),
     (datetime(2024, 3, 1, 0, 0), date(2024, 3, 1)),
 ])
 def test_dates_are_read_in_the_forms_people_write_them(cell, expected):
@@ -82,6 +82,16 @@ def test_dates_are_read_in_the_forms_people_write_them(cell, expected):
 def test_impossible_or_foreign_dates_are_refused(cell):
     with pytest.raises(ValueError):
         parse_date(cell)
+
+
+def test_the_service_takes_plain_bytes_and_only_flushes(db, tree):
+    organiser = make_member(tree.branch1, roles=[("organiser", tree.branch1)])
+    db.session.commit()
+    result = import_members(organiser, None, csv_bytes(_rows(2)), "m.csv", PASSWORD)
+    assert (result.imported, result.errors) == (2, [])
+    assert _count(db) == 3
+    db.session.rollback()  # the caller commits; without it nothing stays
+    assert _count(db) == 1
 
 
 def test_headers_without_hints_and_extra_columns_are_accepted(client, db, tree, organiser):
