@@ -109,14 +109,14 @@ def map_headers(table: Table, within: Org | None) -> dict[str, int]:
             continue  # extra columns (备注 …) are ignored
         if name in found:
             errors.append(file_error(_l("Column %(column)s appears twice.", column=BY_FIELD[name].header),
-                                     row=table.header_row, field=name))
+                                     row=table.header_row, field=name, column=BY_FIELD[name].header))
         found[name] = index
     required = list(REQUIRED_FIELDS) + ([] if within is not None and within.kind in MEMBER_ORG_KINDS
                                         else ["branch"])
     for name in required:
         if name not in found:
             errors.append(file_error(_l("Missing column: %(column)s.", column=BY_FIELD[name].header),
-                                     row=table.header_row, field=name))
+                                     row=table.header_row, field=name, column=BY_FIELD[name].header))
     if errors:
         raise SpreadsheetRejected(_l("The header row is not the template's."), errors, code="missing_headers")
     return found

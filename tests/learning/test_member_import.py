@@ -235,8 +235,16 @@ def test_an_empty_xlsx_sheet_is_refused(client, db, tree, organiser):
 def test_missing_headers_are_named(client, db, tree, organiser):
     body = assert_error(upload(client, organiser, csv_bytes([["张三", "男"]], headers=["姓名", "性别"])),
                         422, "missing_headers")
-    assert {(e["row"], e["field"]) for e in body["errors"]} == {(1, "username"), (1, "branch")}
-    assert "用户名" in " ".join(e["message"] for e in body["errors"])
+    assert {(e["row"], e["field"], e["column"]) for e in body["errors"]} == \
+        {(1, "username", "用户名"), (1, "branch", "所在支部")}
+    assert "Missing column: 用户名." in [e["message"] for e in body["errors"]]
+
+
+def test_a_column_given_twice_is_refused(client, db, tree, organiser):
+    body = assert_error(upload(client, organiser, csv_bytes([["张三", "zs", "李四", "第一党支部"]],
+                                                            headers=["姓名", "用户名", "姓名", "所在支部"])),
+                        422, "missing_headers")
+    assert [e["message"] for e in body["errors"]] == ["Column 姓名 appears twice."]
 
 
 def test_merged_cells_are_refused_with_their_place(client, db, tree, organiser):
@@ -310,3 +318,24 @@ def test_csv_template_is_utf8_with_a_bom_and_the_headers(client, organiser):
 def test_unknown_template_format_is_a_field_error(client, organiser):
     assert set(assert_error(client.get("/api/v1/members/import/template?format=pdf", headers=organiser),
                             422)["errors"]["query"]) == {"format"}
+
+
+def test_more_rows_than_the_limit_are_refused():
+    from learning.services.spreadsheet import SpreadsheetRejected, read_table
+
+    with pytest.raises(SpreadsheetRejected) as caught:
+        read_table(csv_bytes(_rows(4)), "m.csv", max_rows=3)
+    assert caught.value.code == "too_many_rows"
+
+
+def test_a_file_over_the_size_limit_is_refused(client, db, tree, organiser, monkeypatch):
+    from learning.services import spreadsheet
+
+    monkeypatch.setattr(spreadsheet, "MAX_BYTES", 200)
+    assert_error(upload(client, organiser, csv_bytes(_rows(5))), 422, "file_too_large")
+    assert _count(db) == 1
+
+
+def test_text_in_an_unknown_encoding_is_refused(client, db, tree, organiser):
+    body = assert_error(upload(client, organiser, b"\xff\xfe\xfd,\xff\n\xfa,\xfb\n"), 422, "bad_encoding")
+    assert "CSV UTF-8" in body["message"]
