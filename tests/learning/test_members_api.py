@@ -218,3 +218,16 @@ def test_a_member_reads_their_own_records(client, db, tree, login_as):
     _recorded(db, member, 2)
     assert len(client.get(f"/api/v1/members/{member.id}/records", headers=headers).get_json()) == 1
     assert db.session.scalar(select(func.count(LearningRecord.id))) == 1
+
+
+def test_an_organiser_cannot_deactivate_someone_holding_roles_beyond_their_scope(client, db, tree, organiser,
+                                                                                 login_as):
+    boss = make_member(tree.branch1, "boss", roles=[("admin", tree.committee)])
+    db.session.commit()
+    body = assert_error(client.patch(f"/api/v1/members/{boss.id}", headers=organiser[1],
+                                     json={"status": "inactive"}), 403, "forbidden")
+    assert "roles beyond" in body["message"]
+    assert db.session.get(Member, boss.id).status == "active"
+    _, top_admin = login_as("admin", tree.committee, branch=tree.branch3)
+    assert client.patch(f"/api/v1/members/{boss.id}", headers=top_admin,
+                        json={"status": "inactive"}).get_json()["status"] == "inactive"
