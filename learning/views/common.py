@@ -99,7 +99,8 @@ def apply_domain_error(form, exc: DomainError) -> str:
     """Put a domain error's field errors on the form's fields; return the general message, translated."""
     fields = {"org_id": "org_id", "to_org_id": "to_org_id"}
     unplaced = []
-    for key, problems in (exc.errors or {}).items():
+    field_errors = exc.errors if isinstance(exc.errors, dict) else {}  # a list holds row errors (import)
+    for key, problems in field_errors.items():
         field = getattr(form, fields.get(key, key), None) if form is not None else None
         texts = [error_text(p) for p in (problems if isinstance(problems, list) else [problems])]
         if field is not None and hasattr(field, "errors"):

@@ -17,7 +17,7 @@ VERB = {"logged_in": _l("logged in"), "studied": _l("studied"), "completed": _l(
 #: field names of the member record as a branch keeps it, for error messages and tables
 FIELD = {"name": _l("Name"), "username": _l("Username"), "mobile": _l("Mobile number"), "gender": _l("Gender"),
          "birth_date": _l("Date of birth"), "joined_party_on": _l("Date of joining the Party"),
-         "member_type": _l("Member type"), "org_id": _l("Home branch"), "org": _l("Home branch"), "status": _l("Status"),
+         "member_type": _l("Member type"), "org_id": _l("Home branch"), "org": _l("Home branch"), "branch": _l("Home branch"), "status": _l("Status"),
          "password": _l("Password"), "initial_password": _l("Initial password"), "reason": _l("Reason"),
          "parent_id": _l("Parent organisation"), "kind": _l("Kind"), "role": _l("Role"), "file": _l("File")}
 

@@ -1,6 +1,8 @@
 """Member pages: list with search and filters, detail, create, edit, (de)activate, transfer, import."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -149,7 +151,12 @@ def member_set_status(member_id: int):
     if not form.validate_on_submit() or wanted not in MEMBER_STATUSES:
         flash(_("Nothing was changed: the request was not valid."), "error")
         return redirect(url_for("views.member_detail", member_id=member.id)), 303
-    member_service.set_status(member, wanted)
+    try:
+        member_service.set_status(member, wanted, by=actor)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(apply_domain_error(None, exc), "error")
+        return redirect(url_for("views.member_detail", member_id=member_id)), 303
     db.session.commit()
     flash(_("The account was deactivated.") if wanted == "inactive" else _("The account was reactivated."),
           "success")
@@ -200,6 +207,8 @@ def member_import():
         except DomainError as exc:
             db.session.rollback()
             error = apply_domain_error(form, exc)
+            if isinstance(exc.errors, list) and any(e.get("row") or e.get("column") for e in exc.errors):
+                result = SimpleNamespace(imported=0, errors=exc.errors)  # header problems, listed like rows
         else:
             if result.errors:
                 db.session.rollback()

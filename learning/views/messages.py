@@ -1,5 +1,5 @@
 """Words that reach pages from modules which do not translate them (service field errors, policy
-labels, HTTP error texts). Listed here so that `pybabel extract` puts them into the catalogue;
+choices, HTTP error texts). Listed here so that `pybabel extract` puts them into the catalogue;
 pages pass them through `gettext` when they show them."""
 
 
@@ -16,17 +16,7 @@ SERVICE_FIELD_ERRORS = [
     N_("one of full, probationary"),
 ]
 
-POLICY_WORDS = [
-    N_("Who sees rankings"),
-    N_("public: everyone sees the table; own_rank: members see only their own place; hidden: only organisers "
-       "and reviewers"),
-    N_("public"), N_("own_rank"), N_("hidden"),
-    N_("What an evaluation weighs"),
-    N_("Relative weights; study minutes, likes and votes are left out unless added here"),
-    N_("Study time may count in evaluations"), N_("Audience likes may count in assessments"),
-    N_("Largest share of 优秀 in an appraisal"), N_("Smallest group whose breakdown is shown"),
-    N_("Daily check-in required"), N_("Off by default: forced check-ins are a form of formalism"),
-]
+POLICY_CHOICES = [N_("public"), N_("own_rank"), N_("hidden")]  # codes of ranking_visibility shown as words
 
 HTTP_WORDS = [
     N_("The requested URL was not found on the server. If you entered the URL manually please check your "

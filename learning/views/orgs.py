@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from ..errors import DomainError, NotFound
 from ..extensions import db
 from ..forms import ActionForm, OrgCreateForm, OrgMoveForm, OrgRenameForm, RoleGrantForm
 from ..models import Member, Org, RoleGrant
-from ..services import members as member_service, orgs as org_service, scope
+from ..services import orgs as org_service, roles as role_service, scope
 from . import bp
 from .labels import ROLE, label
 from .common import (active_counts, apply_domain_error, fill_code_choices, me, member_counts, org_choices,
@@ -147,13 +147,7 @@ def org_close(org_id: int):
         org_service.close_org(org)
     except DomainError as exc:
         db.session.rollback()
-        org = db.session.get(Org, org_id)
-        if exc.errors and "members" in exc.errors:
-            message = _("This organisation still has %(n)s active members; transfer them first.",
-                        n=exc.errors["members"][0])
-        else:
-            message = apply_domain_error(None, exc)
-        return _render_org(org, exc.status, message)
+        return _render_org(db.session.get(Org, org_id), exc.status, apply_domain_error(None, exc))
     return _after(org.id, _("The organisation was closed."))
 
 
@@ -168,13 +162,13 @@ def org_grant_role(org_id: int):
     if not form.validate_on_submit():
         return _render_org(org, 400, grant=form)
     login = form.login.data.strip()
-    target = db.session.scalar(scope.scoped_members(actor, "member.read", allow_self=True)
+    target = db.session.scalar(scope.scoped_members(actor, "role.manage", allow_self=True)
                                .where((Member.username == login) | (Member.mobile == login)))
     if target is None:
         form.login.errors.append(_("No member with that login in your organisations."))
         return _render_org(org, 422, grant=form)
     try:
-        member_service.grant_role(target, form.role.data, org)
+        role_service.grant(target, form.role.data, org)
     except DomainError as exc:
         db.session.rollback()
         return _render_org(org, exc.status, apply_domain_error(form, exc), grant=form)
@@ -188,10 +182,14 @@ def org_revoke_role(org_id: int, grant_id: int):
     """Take a role grant at this org away."""
     actor = me()
     org = scope.require_org(actor, org_id, "role.manage")
-    grant = db.session.get(RoleGrant, grant_id)
-    if grant is None or grant.org_id != org.id:
-        raise NotFound("Role grant not found.")
+    grant = role_service.require_grant(actor, grant_id)
+    if grant.org_id != org.id:
+        raise NotFound(_l("Role grant not found."))
     if not ActionForm(prefix="action").validate_on_submit():
         return _render_org(org, 400, _("The form expired; please try again."))
-    member_service.revoke_role(grant)
+    try:
+        role_service.revoke(actor, grant)
+    except DomainError as exc:
+        db.session.rollback()
+        return _render_org(db.session.get(Org, org_id), exc.status, apply_domain_error(None, exc))
     return _after(org.id, _("The role was taken away."))

@@ -108,11 +108,8 @@ def org_policy(org_id: int):
             errors[key] = [_("Not a valid value.")]
     if not errors:
         try:
-            for key in policy_service.POLICY_KEYS:
-                if key in changes:
-                    policy_service.set_policy(org, key, changes[key], by=actor)
-                else:
-                    policy_service.clear_policy(org, key)
+            policy_service.update_policy(org, changes, [k for k in policy_service.POLICY_KEYS if k not in changes],
+                                         by=actor)
         except DomainError as exc:
             db.session.rollback()
             errors = {k: [error_text(m) for m in v] for k, v in (exc.errors or {}).items()}

@@ -210,3 +210,12 @@ def test_reviewer_reads_members_but_cannot_edit(client, page_login, tree):
     assert "被查看者" in html and f"/members/{member.id}/edit" not in html
     assert client.get(f"/members/{member.id}/edit").status_code == 403
     assert client.get("/members/new").status_code == 404
+
+
+def test_organiser_cannot_deactivate_an_admin_who_lives_in_their_branch(client, page_login, tree):
+    admin = make_member(tree.branch1, name="县委管理员", roles=[("admin", tree.committee)])
+    _organiser(client, page_login, tree)
+    response = post_form(client, f"/members/{admin.id}/status", {"status": "inactive"}, follow_redirects=True)
+    assert 'class="flash error"' in text(response)
+    db.session.refresh(admin)
+    assert admin.status == "active"

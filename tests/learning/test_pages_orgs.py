@@ -158,7 +158,7 @@ def test_policy_page_shows_effective_values_and_where_they_come_from(client, pag
     db.session.commit()
     _admin(client, page_login, tree)
     html = text(client.get(f"/orgs/{tree.branch1.id}/policy"))
-    assert "排名可见范围" in html
+    assert "排行榜可见范围" in html
     assert "沿用自 测试县委" in html
     assert "平台默认值" in html
 
@@ -199,3 +199,12 @@ def test_policy_page_is_forbidden_to_an_organiser(client, page_login, tree):
     db.session.commit()
     login_page(client, page_login, organiser)
     assert client.get(f"/orgs/{tree.branch1.id}/policy").status_code == 403
+
+
+def test_admin_cannot_revoke_their_own_last_admin_role(client, page_login, tree):
+    admin = _admin(client, page_login, tree)
+    grant = db.session.scalar(select(RoleGrant).where(RoleGrant.member_id == admin.id))
+    response = post_form(client, f"/orgs/{tree.committee.id}/roles/{grant.id}/revoke", {})
+    assert response.status_code == 409
+    assert 'class="flash error"' in text(response)
+    assert db.session.get(RoleGrant, grant.id) is not None
