@@ -79,3 +79,10 @@ def test_lazy_messages_render_in_chinese_outside_a_request(app):
     from flask_babel import lazy_gettext
 
     assert str(lazy_gettext("Home")) == "首页"  # e.g. in a CLI command or a Celery task
+
+
+def test_api_messages_are_chinese_by_default_and_english_on_request(client):
+    zh = client.post("/api/v1/auth/login", json={"username": "nobody", "password": "wrong-pass-1"})
+    en = client.post("/api/v1/auth/login?lang=en", json={"username": "nobody", "password": "wrong-pass-1"})
+    assert (zh.status_code, zh.get_json()["message"]) == (401, "账号或密码错误。")
+    assert (en.status_code, en.get_json()["message"]) == (401, "Wrong login or password.")
