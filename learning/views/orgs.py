@@ -64,7 +64,7 @@ def _render_org(org: Org, status: int = 200, error: str | None = None, **forms):
         children=org_service.children(org), counts=counts, active=active_counts(actor, org, week_start()),
         forms=_org_forms(actor, org, **forms), grants=grants, error=error, can_move=can_move,
         can_manage=scope.holds(actor, "org.manage", org), can_grant=scope.holds(actor, "role.manage", org),
-        can_policy=scope.holds(actor, "policy.manage", org),
+        can_policy=scope.holds(actor, "policy.read", org),
         can_add_member=scope.holds(actor, "member.manage", org)), status
 
 

@@ -84,19 +84,24 @@ def _rows(org: Org, raw: dict | None = None, errors: dict | None = None) -> list
     return rows
 
 
+def _page(org: Org, form, rows: list[dict], error: str | None = None, editable: bool = True) -> str:
+    return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org),
+                           rows=rows, error=error, editable=editable)
+
+
 @bp.route("/orgs/<int:org_id>/policy", methods=["GET", "POST"])
 @login_required
 def org_policy(org_id: int):
     """Show and edit the policy in force at an org; an empty field inherits from above."""
     actor = me()
+    if request.method == "GET":  # organisers and reviewers read the policy; admins edit it
+        org = scope.require_org(actor, org_id, "policy.read")
+        return _page(org, PolicyForm(), _rows(org), editable=scope.holds(actor, "policy.manage", org))
     org = scope.require_org(actor, org_id, "policy.manage")
     form = PolicyForm()
-    if request.method == "GET":
-        return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org), rows=_rows(org))
     raw = {key: (request.form.get(key) or "").strip() for key in policy_service.POLICY_KEYS}
     if not form.validate_on_submit():
-        return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org), rows=_rows(org, raw),
-                               error=_("The form expired; please try again.")), 400
+        return _page(org, form, _rows(org, raw), _("The form expired; please try again.")), 400
     errors: dict[str, list[str]] = {}
     changes = {}
     for key, spec in policy_service.POLICY_KEYS.items():
@@ -115,8 +120,7 @@ def org_policy(org_id: int):
             errors = {k: [error_text(m) for m in v] for k, v in (exc.errors or {}).items()}
             errors = errors or {"": [error_text(exc.message)]}
     if errors:
-        return render_template("learning/policy.html", org=org, form=form, path_orgs=org_service.breadcrumbs(org), rows=_rows(org, raw, errors),
-                               error=_("Some values are not valid; nothing was saved.")), 422
+        return _page(org, form, _rows(org, raw, errors), _("Some values are not valid; nothing was saved.")), 422
     db.session.commit()
     flash(_("The policy was saved."), "success")
     return redirect(url_for("views.org_policy", org_id=org.id))

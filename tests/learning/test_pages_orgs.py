@@ -194,11 +194,16 @@ def test_policy_page_refuses_weights_that_are_not_json(client, page_login, tree)
     assert db.session.scalars(select(PolicySetting)).all() == []
 
 
-def test_policy_page_is_forbidden_to_an_organiser(client, page_login, tree):
+def test_organiser_reads_the_policy_but_cannot_change_it(client, page_login, tree):
     organiser = role_member(tree, "organiser", tree.branch1)
     db.session.commit()
     login_page(client, page_login, organiser)
-    assert client.get(f"/orgs/{tree.branch1.id}/policy").status_code == 403
+    path = f"/orgs/{tree.branch1.id}/policy"
+    html = text(client.get(path))
+    assert "排行榜可见范围" in html and "只有管理员可以修改" in html
+    assert 'name="min_breakdown_group"' not in html
+    assert post_form(client, path, {"min_breakdown_group": "8"}, token_from=path).status_code == 403
+    assert db.session.scalars(select(PolicySetting)).all() == []
 
 
 def test_admin_cannot_revoke_their_own_last_admin_role(client, page_login, tree):
