@@ -82,6 +82,8 @@ def main(argv=None) -> int:
                     page.goto(path)
                     name = f"{width}-{user}-{path.strip('/').replace('/', '_').replace('?', '_') or 'home'}.png"
                     page.screenshot(path=out / name, full_page=True)
+                if user == "demo-admin":
+                    _import_with_errors(page, out / f"{width}-{user}-members_import_errors.png")
                 if args.large_font:
                     page.click("form[action='/large-font'] button")
                 context.close()
@@ -89,6 +91,21 @@ def main(argv=None) -> int:
     server.shutdown()
     print(f"screenshots in {out}")
     return 0
+
+
+def _import_with_errors(page, path) -> None:
+    """Upload a member file with bad rows and capture the error report."""
+    rows = ["姓名,用户名,性别,出生日期,手机号,入党日期,党员类型,所在支部",
+            "新党员甲,xin-jia,男,1990-01-01,13500000001,2015-07-01,正式,县委办公室党支部",
+            "新党员乙,xin-yi,女,1990-02-30,13500000002,2015-07-01,正式,县委办公室党支部",
+            "新党员丙,xin-bing,男,1988-05-01,1350000,2012-07-01,预备,不存在的支部"]
+    page.goto("/members/import")
+    page.set_input_files("input[name=file]", files=[{"name": "members.csv", "mimeType": "text/csv",
+                                                      "buffer": "\n".join(rows).encode("utf-8")}])
+    page.fill("input[name=initial_password]", "chushi-2026")
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_load_state("load")
+    page.screenshot(path=path, full_page=True)
 
 
 if __name__ == "__main__":

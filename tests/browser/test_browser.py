@@ -84,3 +84,22 @@ def test_admin_pages_fit_a_phone_and_raise_no_script_or_csp_errors(db, open_page
         page.goto(path)
         assert _no_horizontal_scroll(page), path
     assert page.console_errors == ["Failed to load resource: the server responded with a status of 404 (NOT FOUND)"]
+
+
+def test_admin_uploads_a_file_with_a_bad_row_and_sees_it_listed(db, open_page):
+    demo = build_demo()
+    page = open_page(1280, 800)
+    _login(page, "demo-admin")
+    page.goto("/members/import")
+    csv_text = ("姓名,用户名,性别,出生日期,手机号,入党日期,党员类型,所在支部\n"
+                f"新党员甲,xin-jia,男,1990-01-01,13500000001,2015-07-01,正式,{demo.branch.name}\n"
+                f"新党员乙,xin-yi,女,1990-02-30,13500000002,2015-07-01,正式,{demo.branch.name}\n")
+    page.set_input_files("input[name=file]", files=[{"name": "党员.csv", "mimeType": "text/csv",
+                                                      "buffer": csv_text.encode("utf-8")}])
+    page.fill("input[name=initial_password]", "chushi-2026")
+    page.click("form[enctype] button[type=submit]")
+    page.wait_for_load_state("load")
+    table = page.locator(".import-errors table")
+    assert table.locator("tbody tr").count() == 1
+    assert table.locator("tbody td").first.inner_text() == "3"
+    assert "出生日期" in table.inner_text()

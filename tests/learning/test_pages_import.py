@@ -117,3 +117,14 @@ def test_import_of_a_fake_spreadsheet_shows_an_error_and_imports_nothing(client,
     assert response.status_code in (400, 422)
     assert 'class="flash error"' in text(response) or "未导入任何数据" in text(response)
     assert _members() == before
+
+
+def test_template_links_download_with_the_page_session(client, page_login, tree):
+    _organiser(client, page_login, tree)
+    html = text(client.get("/members/import"))
+    for fmt, mime in (("xlsx", "spreadsheetml"), ("csv", "text/csv")):
+        link = f"/api/v1/members/import/template?format={fmt}"
+        assert link in html
+        response = client.get(link)
+        assert response.status_code == 200 and mime in response.headers["Content-Type"]
+        assert "attachment" in response.headers["Content-Disposition"]
