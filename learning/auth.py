@@ -67,7 +67,7 @@ def actor() -> Member:
 def select_locale() -> str:
     """`?lang=`, then the session, then the member's choice, then Chinese."""
     languages = ("zh", "en")
-    if not has_request_context():  # CLI commands and tasks rendering lazy strings: the default language
+    if not has_request_context():  # CLI commands and Celery tasks speak Chinese
         return "zh"
     wanted = request.args.get("lang")
     if wanted in languages:
