@@ -42,8 +42,8 @@ def member_list():
         org = scope.require_org(actor, org_id, "member.read")
         stmt = stmt.where(Org.path.startswith(org.path, autoescape=True))
     if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Member.name.like(like), Member.username.like(like), Member.mobile.like(like)))
+        stmt = stmt.where(or_(Member.name.contains(q, autoescape=True), Member.username.contains(q, autoescape=True),
+                              Member.mobile.contains(q, autoescape=True)))
     if status in MEMBER_STATUSES:
         stmt = stmt.where(Member.status == status)
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))

@@ -219,3 +219,10 @@ def test_organiser_cannot_deactivate_an_admin_who_lives_in_their_branch(client, 
     assert 'class="flash error"' in text(response)
     db.session.refresh(admin)
     assert admin.status == "active"
+
+
+def test_search_treats_wildcards_literally(client, page_login, tree):
+    make_member(tree.branch1, name="张三")
+    _organiser(client, page_login, tree)
+    html = text(client.get("/members", query_string={"q": "%"}))
+    assert "张三" not in html and "共找到 0 名党员" in html
