@@ -41,6 +41,9 @@ GIVEN_FEMALE_2 = (
     "晓雪 雨欣 佳琪 雅琴 慧娟 丽君 彩霞 冬梅 秋菊 月琴 玉芳 素芬 翠萍 晓琳 梦瑶 心怡 诗涵 若曦"
 ).split()
 
+# Names that became common only with the generations born from the late 1980s on.
+MODERN = frozenset("子轩 子涵 浩然 宇航 天宇 博文 欣怡 思雨 梦洁 雨欣 佳琪 梦瑶 心怡 诗涵 若曦 雅婷".split())
+
 PINYIN: dict[str, str] = {
     **{char: py for char, (py, _) in SURNAMES.items()},
     "伟": "wei", "强": "qiang", "军": "jun", "勇": "yong", "杰": "jie", "涛": "tao", "斌": "bin", "超": "chao",

@@ -9,8 +9,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .names import (GIVEN_FEMALE_1, GIVEN_FEMALE_2, GIVEN_MALE_1, GIVEN_MALE_2, MOBILE_PREFIXES, SURNAMES,
-                    pinyin)
+from .names import (GIVEN_FEMALE_1, GIVEN_FEMALE_2, GIVEN_MALE_1, GIVEN_MALE_2, MOBILE_PREFIXES, MODERN,
+                    SURNAMES, pinyin)
 
 RANDOM_SEED = 20210701
 # Dates are drawn relative to this day (1 July, when many branches admit new members), so that the
@@ -30,19 +30,19 @@ class BranchPlan:
     general_branch: str
     size: int
     groups: tuple[str, ...] = ()
-    female_share: float = 0.35
+    female_share: float = 0.3
     born: tuple[int, int] = (1962, 2000)
 
 
 BRANCHES: tuple[BranchPlan, ...] = (
     BranchPlan("中共青禾县委办公室党支部", GOV, 28),
     BranchPlan("中共青禾县财政局党支部", GOV, 24),
-    BranchPlan("中共青禾县人力资源和社会保障局党支部", GOV, 26, female_share=0.45),
-    BranchPlan("中共青禾县自然资源局党支部", GOV, 22, female_share=0.25),
-    BranchPlan("中共青禾县第一中学党支部", EDU, 48, ("高中部党小组", "初中部党小组", "退休教师党小组"), 0.55),
-    BranchPlan("中共青禾县实验小学党支部", EDU, 34, ("第一党小组", "第二党小组"), 0.7),
-    BranchPlan("中共青禾县职业中学党支部", EDU, 30, female_share=0.4),
-    BranchPlan("中共青禾县城关镇中心学校党支部", EDU, 28, female_share=0.6),
+    BranchPlan("中共青禾县人力资源和社会保障局党支部", GOV, 26, female_share=0.4),
+    BranchPlan("中共青禾县自然资源局党支部", GOV, 22, female_share=0.2),
+    BranchPlan("中共青禾县第一中学党支部", EDU, 48, ("高中部党小组", "初中部党小组", "退休教师党小组"), 0.45),
+    BranchPlan("中共青禾县实验小学党支部", EDU, 34, ("第一党小组", "第二党小组"), 0.6),
+    BranchPlan("中共青禾县职业中学党支部", EDU, 30, female_share=0.35),
+    BranchPlan("中共青禾县城关镇中心学校党支部", EDU, 28, female_share=0.5),
 )
 OFFICE, SCHOOL = BRANCHES[0].name, BRANCHES[4].name
 RETIRED_GROUP = "退休教师党小组"
@@ -89,12 +89,13 @@ class _Generator:
         self.surnames = list(SURNAMES)
         self.weights = [weight for _, weight in SURNAMES.values()]
 
-    def name(self, gender: str) -> str:
+    def name(self, gender: str, born: int) -> str:
         surname = self.rng.choices(self.surnames, self.weights)[0]
         if self.rng.random() < 0.3:
             given = self.rng.choice(GIVEN_FEMALE_1 if gender == "female" else GIVEN_MALE_1)
         else:
-            given = self.rng.choice(GIVEN_FEMALE_2 if gender == "female" else GIVEN_MALE_2)
+            names = GIVEN_FEMALE_2 if gender == "female" else GIVEN_MALE_2
+            given = self.rng.choice([n for n in names if born >= 1986 or n not in MODERN])
         return surname + given
 
     def username(self, name: str) -> str:
@@ -143,7 +144,7 @@ def build_roster() -> list[MemberSpec]:
             gender = "female" if gen.rng.random() < plan.female_share else "male"
             born = gen.day_in(gen.rng.randint(low, high))
             probationary = group != RETIRED_GROUP and born.year > 1985 and gen.rng.random() < 0.15
-            name = gen.name(gender)
+            name = gen.name(gender, born.year)
             spec = MemberSpec(gen.username(name), name, gender, born, gen.party_dates(born, probationary),
                               "probationary" if probationary else "full", gen.mobile(), plan.name, group)
             if i == 0 and not any(role == "organiser" for s in own for role, _ in s.roles):
