@@ -182,12 +182,28 @@ class BenchRun:
 
     @contextmanager
     def app_context(self):
-        """An app context in this process on the bench database (for set-up: rows, tokens)."""
+        """An app context in this process on the bench database (for set-up: rows, tokens).
+
+        Tasks run eagerly here. The settings are passed explicitly, so the bench database is
+        used even if `learning.config` was imported before this run's environment was set.
+        """
         os.environ.update(self.env)
         from learning.app import create_app
+        from learning.config import Config
         from learning.extensions import db
 
-        app = create_app()
+        config = {key: getattr(Config, key) for key in dir(Config) if key.isupper()}
+        redis_url = self.env.get("REDIS_URL")
+        prefix = {"global_keyprefix": self.env["CELERY_KEY_PREFIX"]}
+        config.update(SQLALCHEMY_DATABASE_URI=self.env["DATABASE_URL"], DATABASE_URL=self.env["DATABASE_URL"],
+                      REDIS_URL=redis_url, SECRET_KEY=self.env["SECRET_KEY"],
+                      INSTANCE_DIR=Path(self.env["INSTANCE_DIR"]), MEDIA_ROOT=self.env["MEDIA_ROOT"],
+                      RATELIMIT_STORAGE_URI=redis_url or "memory://",
+                      RATELIMIT_KEY_PREFIX=self.env["RATELIMIT_KEY_PREFIX"],
+                      CELERY={**config["CELERY"], "broker_url": redis_url or "memory://", "result_backend": redis_url,
+                              "task_always_eager": True, "broker_transport_options": prefix,
+                              "result_backend_transport_options": prefix})
+        app = create_app(config)
         with app.app_context():
             yield app
             db.session.remove()
