@@ -47,6 +47,7 @@ class LoadResult:
     elapsed: float
     latencies: list[float]
     statuses: dict[int, int]
+    client_cpu: float = 0.0  # CPU seconds the load process used: near `elapsed` means it was the limit
 
     @property
     def rps(self) -> float:
@@ -68,7 +69,7 @@ class LoadResult:
             statuses.update(r.statuses)
         return cls(sum(r.requests for r in results), sum(r.errors for r in results),
                    sum(r.elapsed for r in results), sorted(x for r in results for x in r.latencies),
-                   dict(statuses))
+                   dict(statuses), sum(r.client_cpu for r in results))
 
 
 class _Connection:
@@ -175,18 +176,20 @@ def _run_in_child(target: str, factories, clients: int, requests: int, duration:
 
     url = urlsplit(target)
     out: list = []
+    cpu_start = time.process_time()
     warm_end = time.perf_counter() + warmup
     deadline = warm_end + duration
     budget = _Budget(requests, itertools.count())
     gevent.joinall([gevent.spawn(_client, i, url, factories, budget, warm_end, deadline, out)
                     for i in range(clients)])
     end = min(time.perf_counter(), deadline)
+    cpu = (time.process_time() - cpu_start) * duration / (duration + warmup)  # the measured share, roughly
     statuses: Counter = Counter()
     for _, s, _ in out:
         statuses.update(s)
     latencies = sorted(x for lat, _, _ in out for x in lat)
     conn.send(LoadResult(len(latencies), sum(e for _, _, e in out), max(end - warm_end, 1e-9),
-                         latencies, dict(statuses)))
+                         latencies, dict(statuses), cpu))
     conn.close()
 
 
