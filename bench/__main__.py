@@ -13,15 +13,24 @@ NOT_BENCHMARKS = {"harness", "load", "bare", "__main__"}
 
 
 def available() -> dict[str, object]:
-    """Benchmark modules of this package: every module with a `run(bench)` function."""
+    """Benchmark modules of this package: those with `run(bench)`, or a standalone `main()`."""
     found = {}
     for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
         if info.name in NOT_BENCHMARKS or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"bench.{info.name}")
-        if callable(getattr(module, "run", None)):
+        if callable(getattr(module, "run", None)) or callable(getattr(module, "main", None)):
             found[info.name] = module
     return found
+
+
+def _run_standalone(name: str, module) -> None:
+    """A module that builds everything itself: its `main()` with its own defaults."""
+    saved, sys.argv = sys.argv, [f"python -m bench.{name}"]
+    try:
+        module.main()
+    finally:
+        sys.argv = saved
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,10 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(sorted(benchmarks))}")
     selected = args.names or sorted(benchmarks)
-    with bench_run(clients=args.clients, duration=args.duration, requests=args.requests, rounds=args.rounds,
-                   workers=args.workers) as bench:
-        for name in selected:
-            benchmarks[name].run(bench)
+    shared = [name for name in selected if callable(getattr(benchmarks[name], "run", None))]
+    for name in selected:
+        if name not in shared:
+            _run_standalone(name, benchmarks[name])
+    if shared:
+        with bench_run(clients=args.clients, duration=args.duration, requests=args.requests, rounds=args.rounds,
+                       workers=args.workers) as bench:
+            for name in shared:
+                benchmarks[name].run(bench)
     return 0
 
 

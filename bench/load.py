@@ -172,8 +172,15 @@ def _client(index: int, url, factories, budget, warm_end: float, deadline: float
 
 
 def _run_in_child(target: str, factories, clients: int, requests: int, duration: float, warmup: float, conn):
+    import resource
+
     import gevent
 
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < clients + 64:  # one socket per client; the usual soft limit of 1024 is too low for 1,000
+        wanted = max(clients * 2, 4096)
+        resource.setrlimit(resource.RLIMIT_NOFILE,
+                           (wanted if hard == resource.RLIM_INFINITY else min(hard, wanted), hard))
     url = urlsplit(target)
     out: list = []
     cpu_start = time.process_time()

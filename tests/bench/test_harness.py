@@ -72,3 +72,24 @@ def test_bare_app_serves_under_gunicorn_gevent_and_reports_worker_memory():
         peaks = server.worker_peak_rss_mib()
     assert result.statuses == {200: 20}
     assert len(peaks) == 2 and all(mib > 5 for mib in peaks.values())
+
+
+def test_benchmarks_are_found_by_name():
+    from bench.__main__ import available
+
+    found = available()
+    assert "me" in found and not {"harness", "load", "bare"} & set(found)
+
+
+def test_a_standalone_benchmark_runs_with_its_own_defaults(monkeypatch):
+    import sys
+    import types
+
+    from bench.__main__ import _run_standalone
+
+    seen = []
+    module = types.SimpleNamespace(main=lambda: seen.append(list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", ["python -m bench", "transcode", "--clients", "8"])
+    _run_standalone("transcode", module)
+    assert seen == [["python -m bench.transcode"]]
+    assert sys.argv == ["python -m bench", "transcode", "--clients", "8"]
