@@ -11,6 +11,8 @@ REDIS_PORT ?= 6379
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(PG_PORT)/test
 REDIS ?= redis://127.0.0.1:$(REDIS_PORT)/0
 DEMO_PASSWORD ?= demo-pass-2026
+# 2: run the PostgreSQL pass beside the SQLite one (its output follows when both are done)
+TEST_JOBS ?= 1
 PACKAGES := learning media courses quizzes scoring reports arena appraisal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := ffmpeg chromium fonts-noto-cjk poppler-utils
@@ -28,8 +30,14 @@ run: sysdeps venv translations  ## set up and start the demo on http://127.0.0.1
 
 test: sysdeps venv translations  ## set up and run every test, on SQLite then on PostgreSQL + Redis
 	@status=0; \
-	$(MAKE) --no-print-directory test-sqlite || status=1; \
-	$(MAKE) --no-print-directory test-real || status=1; \
+	if [ "$(TEST_JOBS)" = 2 ]; then \
+	  log=$$(mktemp); ( $(MAKE) --no-print-directory test-real >$$log 2>&1; echo $$? >$$log.rc ) & real=$$!; \
+	  $(MAKE) --no-print-directory test-sqlite || status=1; \
+	  wait $$real; cat $$log; [ "$$(cat $$log.rc)" = 0 ] || status=1; rm -f $$log $$log.rc; \
+	else \
+	  $(MAKE) --no-print-directory test-sqlite || status=1; \
+	  $(MAKE) --no-print-directory test-real || status=1; \
+	fi; \
 	if [ $$status = 0 ]; then echo "=== make test: both passes succeeded"; \
 	else echo "=== make test: FAILED (see the summaries above)" >&2; fi; \
 	exit $$status
