@@ -56,6 +56,18 @@ class Server:
                     peaks[pid] = int(line.split()[1]) / 1024
         return peaks
 
+    def worker_cpu_seconds(self) -> float:
+        """User + system CPU time the workers have used so far (the database's is not included)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:  # a worker recycled meanwhile
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / ticks
+
     def get_json(self, path: str, headers: dict | None = None) -> dict:
         """GET a JSON document from the server (for set-up, not for measuring)."""
         with urllib.request.urlopen(urllib.request.Request(self.url + path, headers=headers or {}),
@@ -162,6 +174,7 @@ class BenchRun:
     rounds: int = 2
     workers: int | None = None
     figures: list[str] = field(default_factory=list)
+    warmed: set[str] = field(default_factory=set)  # servers already given their warm-up
 
     def flask(self, *args: str) -> None:
         """Run a `flask` command against the bench database."""
@@ -212,8 +225,14 @@ class BenchRun:
 
     def load(self, server: Server, factories: RequestFactory | Sequence[RequestFactory]) -> LoadResult:
         """One bounded load run against a server, with this run's clients/duration/requests."""
-        return run_load(server.url, factories, clients=self.clients, requests=self.requests,
-                        duration=self.duration)
+        if server.url not in self.warmed:  # a first, unmeasured second: imports, pools, caches
+            run_load(server.url, factories, clients=self.clients, duration=1.0, warmup=0.0)
+            self.warmed.add(server.url)
+        before = server.worker_cpu_seconds()
+        result = run_load(server.url, factories, clients=self.clients, requests=self.requests,
+                          duration=self.duration, warmup=0.0)
+        result.server_cpu = server.worker_cpu_seconds() - before
+        return result
 
     def compare(self, subject: tuple[Server, RequestFactory | Sequence[RequestFactory]],
                 baseline: tuple[Server, RequestFactory | Sequence[RequestFactory]]) -> tuple[LoadResult, LoadResult]:
@@ -229,14 +248,18 @@ class BenchRun:
         lines = [f"== {title}",
                  f"   {self.clients} clients, {self.rounds} x {self.duration:g} s, "
                  f"gunicorn gevent workers: {self.workers or os.cpu_count()}",
-                 f"   {'':34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"]
+                 f"   {'':34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'CPU ms/req':>12}"]
         for label, r in rows:
             lines.append(f"   {label:34}{r.rps:10.1f}{r.percentile(50):10.2f}{r.percentile(99):10.2f}{r.errors:8d}"
-                         f"   (load generator CPU {100 * r.client_cpu / r.elapsed:.0f} %)")
+                         f"{r.server_cpu_ms:12.3f}")
         if len(rows) >= 2:
             (_, a), (_, b) = rows[0], rows[1]
             lines.append(f"   {'ratio (first / baseline)':34}{a.rps / b.rps if b.rps else 0:10.3f}"
-                         f"{a.percentile(50) / b.percentile(50):9.2f}x{a.percentile(99) / b.percentile(99):9.2f}x")
+                         f"{a.percentile(50) / b.percentile(50):9.2f}x{a.percentile(99) / b.percentile(99):9.2f}x"
+                         f"{'':8}{a.server_cpu_ms / b.server_cpu_ms:11.2f}x")
+        busiest = max(r.client_cpu / r.elapsed for _, r in rows)
+        lines.append(f"   CPU ms/req: web workers' CPU per request (not the database's); "
+                     f"load generator busy {100 * busiest:.0f} % of a core at most")
         for server in servers:
             peaks = ", ".join(f"{mib:.1f}" for mib in server.worker_peak_rss_mib().values())
             lines.append(f"   peak RSS per worker ({server.name}): {peaks} MiB")

@@ -48,6 +48,7 @@ class LoadResult:
     latencies: list[float]
     statuses: dict[int, int]
     client_cpu: float = 0.0  # CPU seconds the load process used: near `elapsed` means it was the limit
+    server_cpu: float = 0.0  # CPU seconds the server's workers used in the run (set by BenchRun.load)
 
     @property
     def rps(self) -> float:
@@ -61,6 +62,11 @@ class LoadResult:
         rank = min(len(self.latencies) - 1, max(0, round(p / 100 * len(self.latencies)) - 1))
         return self.latencies[rank] * 1000
 
+    @property
+    def server_cpu_ms(self) -> float:
+        """Web-worker CPU per completed request, in ms: steadier than req/s on a busy machine."""
+        return 1000 * self.server_cpu / self.requests if self.requests else float("nan")
+
     @classmethod
     def merge(cls, results: Sequence[LoadResult]) -> LoadResult:
         """Several runs against the same target as one."""
@@ -69,7 +75,7 @@ class LoadResult:
             statuses.update(r.statuses)
         return cls(sum(r.requests for r in results), sum(r.errors for r in results),
                    sum(r.elapsed for r in results), sorted(x for r in results for x in r.latencies),
-                   dict(statuses), sum(r.client_cpu for r in results))
+                   dict(statuses), sum(r.client_cpu for r in results), sum(r.server_cpu for r in results))
 
 
 class _Connection:
