@@ -247,7 +247,8 @@ class BenchRun:
         """Print (and keep) a table: req/s, p50, p99, errors per row, the ratio of the first two, memory."""
         lines = [f"== {title}",
                  f"   {self.clients} clients, {self.rounds} x {self.duration:g} s, "
-                 f"gunicorn gevent workers: {self.workers or os.cpu_count()}",
+                 f"gunicorn gevent workers: {self.workers or os.cpu_count()}; machine: {os.cpu_count()} cores, "
+                 f"load average {os.getloadavg()[0]:.1f}",
                  f"   {'':34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'CPU ms/req':>12}"]
         for label, r in rows:
             lines.append(f"   {label:34}{r.rps:10.1f}{r.percentile(50):10.2f}{r.percentile(99):10.2f}{r.errors:8d}"
