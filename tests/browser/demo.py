@@ -1,4 +1,6 @@
-"""The demo accounts of issue 2 (demo-admin, demo-member, ...) built with the test factories."""
+"""A small demo built with the test factories (with study records), for browser tests and screenshots.
+
+The issue's own demo (`flask seed-demo`, learning.seed) is used where the demo accounts are the point."""
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,6 +1,8 @@
 """Chromium drives the pages: a member on a phone, an admin on a desktop (issue 2 §15)."""
 import pytest
+from sqlalchemy import select
 
+from learning.models import Member
 from tests.browser.demo import PASSWORD, build_demo
 
 pytestmark = pytest.mark.browser
@@ -18,12 +20,22 @@ def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def _seed_demo(db):
+    """The demo of `flask seed-demo` (learning.seed), with the issue's demo accounts."""
+    from learning.seed import demo_tree, seed_demo
+
+    seed_demo(PASSWORD)
+    db.session.commit()
+    return demo_tree()
+
+
 def test_member_logs_in_on_a_phone_and_sees_my_learning(db, open_page):
-    build_demo()
+    _seed_demo(db)
+    member = db.session.scalar(select(Member).where(Member.username == "demo-member"))
     page = open_page(375, 812)
     _login(page, "demo-member")
     assert page.locator("h2", has_text="本周我的学习").is_visible()
-    assert page.locator("h1").inner_text() == "党员李明，您好"
+    assert page.locator("h1").inner_text() == f"{member.name}，您好"
     assert _no_horizontal_scroll(page)
     assert page.console_errors == []  # no CSP violation, no script error
 
@@ -42,20 +54,23 @@ def test_member_switches_on_large_font_on_a_phone(db, open_page):
 
 
 def test_admin_searches_members_on_a_desktop_and_opens_one(db, open_page):
-    demo = build_demo()
+    tree = _seed_demo(db)
+    wanted = db.session.scalars(select(Member).where(Member.org_id == tree.demo_branch.id,
+                                                     Member.mobile.is_not(None)).order_by(Member.id)).first()
     page = open_page(1280, 800)
     _login(page, "demo-admin")
     assert page.locator("h2", has_text="组织树").is_visible()
     page.click("nav.topnav >> text=党员")
-    page.fill("input[name=q]", "秀英")
+    assert "共找到" in page.locator(".result-count").inner_text()
+    page.fill("input[name=q]", wanted.mobile)
     page.click("form.filters button[type=submit]")
     page.wait_for_load_state("load")
     rows = page.locator("table.members tbody tr")
     assert rows.count() == 1
-    page.click("table.members >> text=李秀英")
+    page.click(f"table.members >> text={wanted.name}")
     page.wait_for_load_state("load")
-    assert page.locator("h1").inner_text().startswith("李秀英")
-    assert page.locator("dl.facts").inner_text().count(demo.others[1].mobile) == 1
+    assert page.locator("h1").inner_text().startswith(wanted.name)
+    assert wanted.mobile in page.locator("dl.facts").inner_text()
     assert page.console_errors == []
 
 
