@@ -1,0 +1,131 @@
+"""`flask ledger verify`: recompute every member's hash chain and name what was changed
+behind the ledger's back (altered, inserted or deleted entries, or a moved balance)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from learning.extensions import db
+
+from ..models import PointsBalance, PointsEntry
+from .ledger import GENESIS, entry_hash, entry_payload, ledger_key
+
+COLUMNS = [PointsEntry.id, PointsEntry.member_id, PointsEntry.org_id, PointsEntry.seq, PointsEntry.kind,
+           PointsEntry.rule_id, PointsEntry.rule_code, PointsEntry.delta, PointsEntry.record_id,
+           PointsEntry.reverses_id, PointsEntry.reason, PointsEntry.actor_id, PointsEntry.idempotency_key,
+           PointsEntry.occurred_at, PointsEntry.created_at, PointsEntry.prev_hash, PointsEntry.hash]
+
+
+@dataclass
+class Problem:
+    """One finding: which member's chain, which entry (id, or the missing sequence numbers), what."""
+
+    member_id: int
+    problem: str  # altered | inserted | deleted | balance
+    entry_id: int | None = None
+    seq: int | None = None
+    detail: str = ""
+
+    def __str__(self) -> str:
+        where = f"entry {self.entry_id} (member {self.member_id}, #{self.seq})" if self.entry_id \
+            else f"member {self.member_id}"
+        return f"{self.problem.upper()}: {where}: {self.detail}"
+
+
+@dataclass
+class Report:
+    """The outcome of a verification."""
+
+    entries: int
+    members: int
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _Chain:
+    def __init__(self, member_id, anchor):
+        self.member_id = member_id
+        self.anchor = anchor  # (balance, seq, last_hash) or None
+        self.expected_seq = 1
+        self.prev_hash = GENESIS
+        self.prev_id = None
+        self.total = 0
+        self.last_hash = GENESIS
+        self.last_seq = 0
+
+
+def verify_ledger(member_ids: list[int] | None = None, batch: int = 20000) -> Report:
+    """Check every chain (or the given members'); an empty problem list means the ledger is intact."""
+    key = ledger_key()
+    anchors_q = select(PointsBalance.member_id, PointsBalance.balance, PointsBalance.seq, PointsBalance.last_hash)
+    stmt = select(*COLUMNS).order_by(PointsEntry.member_id, PointsEntry.seq, PointsEntry.id)
+    if member_ids is not None:
+        anchors_q = anchors_q.where(PointsBalance.member_id.in_(member_ids))
+        stmt = stmt.where(PointsEntry.member_id.in_(member_ids))
+    anchors = {m: (b, s, h) for m, b, s, h in db.session.execute(anchors_q)}
+    problems: list[Problem] = []
+    chain: _Chain | None = None
+    count = members = 0
+    result = db.session.execute(stmt.execution_options(yield_per=batch, stream_results=True))
+    for row in result:
+        count += 1
+        if chain is None or chain.member_id != row.member_id:
+            if chain is not None:
+                _close(chain, problems)
+            chain = _Chain(row.member_id, anchors.pop(row.member_id, None))
+            members += 1
+        _check(chain, row, key, problems)
+    if chain is not None:
+        _close(chain, problems)
+    for member_id, (balance, seq, _h) in anchors.items():
+        if seq:
+            problems.append(Problem(member_id, "deleted", detail=f"entries #1–#{seq} are missing"))
+        elif balance:
+            problems.append(Problem(member_id, "balance", detail=f"balance {balance} with no entries"))
+    return Report(count, members, problems)
+
+
+def _check(chain: _Chain, row, key: bytes, problems: list[Problem]) -> None:
+    own_ok = entry_hash(key, row.prev_hash, entry_payload(row)) == row.hash
+    anchor_seq = chain.anchor[1] if chain.anchor else 0
+    if not own_ok:
+        if row.seq > anchor_seq or row.seq < chain.expected_seq:
+            problems.append(Problem(row.member_id, "inserted", row.id, row.seq,
+                                    "not part of the chain the ledger wrote"))
+            return  # keep verifying the rest against the real chain
+        problems.append(Problem(row.member_id, "altered", row.id, row.seq,
+                                "its content no longer matches its hash"))
+    elif row.seq > chain.expected_seq:
+        missing = f"#{chain.expected_seq}" if row.seq == chain.expected_seq + 1 \
+            else f"#{chain.expected_seq}–#{row.seq - 1}"
+        problems.append(Problem(row.member_id, "deleted", row.id, row.seq,
+                                f"entries {missing} before it are missing (after entry {chain.prev_id})"))
+    elif row.prev_hash != chain.prev_hash:
+        problems.append(Problem(row.member_id, "altered", row.id, row.seq,
+                                "its link to the previous entry was changed"))
+    chain.expected_seq = row.seq + 1
+    chain.prev_hash = row.hash
+    chain.prev_id = row.id
+    chain.total += row.delta
+    chain.last_hash, chain.last_seq = row.hash, row.seq
+
+
+def _close(chain: _Chain, problems: list[Problem]) -> None:
+    if chain.anchor is None:
+        problems.append(Problem(chain.member_id, "inserted", detail="entries exist but the member has no balance row"))
+        return
+    balance, seq, last_hash = chain.anchor
+    if chain.last_seq < seq:
+        missing = f"#{seq}" if chain.last_seq + 1 == seq else f"#{chain.last_seq + 1}–#{seq}"
+        problems.append(Problem(chain.member_id, "deleted",
+                                detail=f"the last entries {missing} are missing (after entry {chain.prev_id})"))
+    elif chain.last_hash != last_hash and chain.last_seq == seq:
+        problems.append(Problem(chain.member_id, "altered", chain.prev_id, chain.last_seq,
+                                "the chain head differs from the balance row"))
+    if balance != chain.total:
+        problems.append(Problem(chain.member_id, "balance",
+                                detail=f"balance row says {balance}, entries add up to {chain.total}"))
