@@ -73,8 +73,8 @@ def get_session(actor: Member, session_id: int, capability: str = "offline.read"
     if session is None:
         raise NotFound("Session not found.")
     org = db.session.get(Org, session.org_id)
-    if capability == "offline.attend":
-        if not actor.org.path.startswith(org.path):
+    if capability == "offline.attend":  # the member role at the session's org (DESIGN §2.4 scope model)
+        if not scope.holds(actor, "offline.attend", org):
             raise NotFound("Session not found.")
         return session
     scope.require_org(actor, org.id, capability)
