@@ -10,7 +10,7 @@ from learning.extensions import db
 from learning.services import scope
 
 from ..models import RULE_KINDS, PointsRule
-from ..services import queries, rankings, rules
+from ..services import queries, rankings as ranking_service, rules
 from ..services.periods import PERIOD_KINDS, resolve_period
 from ..services.presets import PRESETS
 from . import bp
@@ -62,9 +62,9 @@ def rankings():
     try:
         period = _period_from_args("month")
         if of == "branches":
-            board = rankings.branch_ranking(me(), org, period)
+            board = ranking_service.branch_ranking(me(), org, period)
         else:
-            board = rankings.member_ranking(me(), org, period, limit=100)
+            board = ranking_service.member_ranking(me(), org, period, limit=100)
         db.session.commit()
     except DomainError as exc:
         error, period = _(exc.message), None
