@@ -100,9 +100,11 @@ def qr_svg(data: str) -> str:
     import segno
 
     out = io.BytesIO()
-    segno.make(data, error="m").save(out, kind="svg", scale=8, border=2, xmldecl=False, svgns=True,
-                                     dark="#000", light="#fff")
-    return out.getvalue().decode()
+    qr = segno.make(data, error="m")
+    qr.save(out, kind="svg", scale=1, border=2, xmldecl=False, svgns=True, dark="#000", light="#fff")
+    size = qr.symbol_size(scale=1, border=2)[0]
+    # a viewBox lets CSS scale the code to the projector or the phone without blurring
+    return out.getvalue().decode().replace("<svg ", f'<svg viewBox="0 0 {size} {size}" ', 1)
 
 
 def rotate_codes(session: OfflineSession) -> None:
