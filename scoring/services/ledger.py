@@ -56,18 +56,32 @@ def entry_hash(key: bytes, prev_hash: str, payload: str) -> str:
     return hmac.new(key, f"{prev_hash}|{payload}".encode(), hashlib.sha256).hexdigest()
 
 
-def insert_ignore(model, values: dict) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite); True if a row was inserted."""
+def _insert(model):
+    """A dialect INSERT that supports ON CONFLICT (PostgreSQL and SQLite alike)."""
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    result = db.session.execute(insert(model.__table__).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    return insert(model.__table__)
 
 
-def _ensure_row(model, values: dict) -> None:
-    insert_ignore(model, values)  # if another transaction made it, the caller's UPDATE waits and adds to it
+def insert_ignore(model, values: dict) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True if a row was inserted."""
+    return bool(db.session.execute(_insert(model).values(**values).on_conflict_do_nothing()).rowcount)
+
+
+def _bump_balance(member_id: int, delta: int, now: datetime) -> tuple[int, str]:
+    """Add to a member's balance and chain length in one upsert; returns (new seq, previous hash).
+
+    The row lock it takes is held until commit, so a member's entries are appended one at a time.
+    """
+    table = PointsBalance.__table__
+    stmt = _insert(PointsBalance).values(member_id=member_id, balance=delta, seq=1, last_hash=GENESIS, updated_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.member_id],
+        set_={"balance": table.c.balance + delta, "seq": table.c.seq + 1, "updated_at": now})
+    seq, prev = db.session.execute(stmt.returning(table.c.seq, table.c.last_hash)).one()
+    return int(seq), prev
 
 
 def append_entry(member_id: int, org_id: int, *, kind: str, delta: int, idempotency_key: str,
@@ -78,40 +92,43 @@ def append_entry(member_id: int, org_id: int, *, kind: str, delta: int, idempote
     existing = db.session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == idempotency_key))
     if existing is not None:
         return existing, False
-    _ensure_row(PointsBalance, {"member_id": member_id, "balance": 0, "seq": 0, "last_hash": GENESIS,
-                                "updated_at": utcnow()})
     now = utcnow()
-    try:
-        with db.session.begin_nested():
-            seq, prev = db.session.execute(
-                update(PointsBalance).where(PointsBalance.member_id == member_id)
-                .values(balance=PointsBalance.balance + delta, seq=PointsBalance.seq + 1, updated_at=now)
-                .returning(PointsBalance.seq, PointsBalance.last_hash)
-                .execution_options(synchronize_session=False)).one()
-            entry = PointsEntry(member_id=member_id, org_id=org_id, seq=seq, kind=kind,
-                                rule_id=rule.id if rule else None, rule_code=rule.code if rule else rule_code,
-                                delta=delta, record_id=record_id, reverses_id=reverses_id, reason=reason,
-                                actor_id=actor_id, idempotency_key=idempotency_key,
-                                occurred_at=as_utc(occurred_at) if occurred_at else now, created_at=now,
-                                prev_hash=prev)
-            entry.hash = entry_hash(ledger_key(), prev, entry_payload(entry))
-            db.session.add(entry)
-            db.session.flush()
-            db.session.execute(update(PointsBalance).where(PointsBalance.member_id == member_id)
-                               .values(last_hash=entry.hash).execution_options(synchronize_session=False))
-    except IntegrityError:  # the same key was appended concurrently
-        existing = db.session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == idempotency_key))
-        if existing is None:
-            raise
-        return existing, False
+
+    def write() -> PointsEntry:
+        seq, prev = _bump_balance(member_id, delta, now)
+        entry = PointsEntry(member_id=member_id, org_id=org_id, seq=seq, kind=kind,
+                            rule_id=rule.id if rule else None, rule_code=rule.code if rule else rule_code,
+                            delta=delta, record_id=record_id, reverses_id=reverses_id, reason=reason,
+                            actor_id=actor_id, idempotency_key=idempotency_key,
+                            occurred_at=as_utc(occurred_at) if occurred_at else now, created_at=now, prev_hash=prev)
+        entry.hash = entry_hash(ledger_key(), prev, entry_payload(entry))
+        db.session.add(entry)
+        db.session.flush()
+        db.session.execute(update(PointsBalance).where(PointsBalance.member_id == member_id)
+                           .values(last_hash=entry.hash).execution_options(synchronize_session=False))
+        return entry
+
+    if kind == "award":  # the record's award mark already made this unique (see award_for_record)
+        entry = write()
+    else:
+        try:
+            with db.session.begin_nested():
+                entry = write()
+        except IntegrityError:  # the same key was appended concurrently
+            existing = db.session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == idempotency_key))
+            if existing is None:
+                raise
+            return existing, False
     add_day_stats(member_id, org_id, local_day(entry.occurred_at), points=delta)
     _queue_board_increments(entry)
     return entry, True
 
 
 def _queue_board_increments(entry: PointsEntry) -> None:
-    from .rankings import board_key
+    from .rankings import board_key, board_epoch
 
+    if board_epoch() is None:
+        return  # no board was ever built, so there is none to keep live
     org = db.session.get(Org, entry.org_id)
     day = local_day(entry.occurred_at)
     items = [(board_key(org_id, period), entry.member_id, float(entry.delta))
@@ -120,19 +137,25 @@ def _queue_board_increments(entry: PointsEntry) -> None:
 
 
 def _take(member_id: int, code: str, period: str, want: int, cap: int | None) -> int:
-    """Atomically add up to `want` points to a counter without passing `cap`; returns what was added."""
-    _ensure_row(PointsCounter, {"member_id": member_id, "rule_code": code, "period": period,
-                                "points": 0, "progress": 0, "last_award": 0})
-    where = (PointsCounter.member_id == member_id, PointsCounter.rule_code == code, PointsCounter.period == period)
+    """Atomically add up to `want` points to a counter without passing `cap`; returns what was added.
+
+    One INSERT ... ON CONFLICT DO UPDATE ... WHERE points < cap RETURNING: on PostgreSQL a
+    concurrent writer waits for the row lock and re-checks the condition on the committed row.
+    """
+    table = PointsCounter.__table__
+    first = want if cap is None else min(want, cap)
     if cap is None:
-        new_points = PointsCounter.points + want
+        new_points = table.c.points + want
+        where = None
     else:
-        new_points = case((PointsCounter.points + want > cap, cap), else_=PointsCounter.points + want)
-        where += (PointsCounter.points < cap,)
-    got = db.session.execute(update(PointsCounter).where(*where)
-                             .values(points=new_points, last_award=new_points - PointsCounter.points)
-                             .returning(PointsCounter.last_award)
-                             .execution_options(synchronize_session=False)).scalar()
+        new_points = case((table.c.points + want > cap, cap), else_=table.c.points + want)
+        where = table.c.points < cap
+    stmt = _insert(PointsCounter).values(member_id=member_id, rule_code=code, period=period, points=first,
+                                         progress=0, last_award=first)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id, table.c.rule_code, table.c.period],
+                                      set_={"points": new_points, "last_award": new_points - table.c.points},
+                                      where=where)
+    got = db.session.execute(stmt.returning(table.c.last_award)).scalar()
     return int(got or 0)
 
 
@@ -144,12 +167,12 @@ def _give_back(member_id: int, code: str, period: str, amount: int) -> None:
 
 
 def _add_progress(member_id: int, code: str, period: str, seconds: int) -> int:
-    _ensure_row(PointsCounter, {"member_id": member_id, "rule_code": code, "period": period,
-                                "points": 0, "progress": 0, "last_award": 0})
-    return int(db.session.execute(update(PointsCounter).where(
-        PointsCounter.member_id == member_id, PointsCounter.rule_code == code, PointsCounter.period == period)
-        .values(progress=PointsCounter.progress + seconds).returning(PointsCounter.progress)
-        .execution_options(synchronize_session=False)).scalar())
+    table = PointsCounter.__table__
+    stmt = _insert(PointsCounter).values(member_id=member_id, rule_code=code, period=period, points=0,
+                                         progress=seconds, last_award=0)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id, table.c.rule_code, table.c.period],
+                                      set_={"progress": table.c.progress + seconds})
+    return int(db.session.execute(stmt.returning(table.c.progress)).scalar())
 
 
 def day_period(day) -> str:

@@ -39,9 +39,15 @@ def _epoch(create: bool) -> str | None:
 
         insert_ignore(BoardEpoch, {"id": 1, "token": uuid.uuid4().hex[:12]})
         row = db.session.get(BoardEpoch, 1)
-    if row is not None:
-        g.scoring_board_epoch = row.token
-    return row.token if row is not None else None
+    if row is None:
+        return None  # not cached: a board may be built later in this context
+    g.scoring_board_epoch = row.token
+    return row.token
+
+
+def board_epoch() -> str | None:
+    """The current board generation, or None if no board was ever built."""
+    return _epoch(create=False)
 
 
 def board_key(org_id: int, period: Period, create: bool = False) -> str:
