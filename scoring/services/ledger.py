@@ -89,9 +89,10 @@ def append_entry(member_id: int, org_id: int, *, kind: str, delta: int, idempote
                  record_id: int | None = None, reverses_id: int | None = None, reason: str | None = None,
                  actor_id: int | None = None) -> tuple[PointsEntry, bool]:
     """Append one ledger entry (once per key); balance, chain head and day stats move with it."""
-    existing = db.session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == idempotency_key))
-    if existing is not None:
-        return existing, False
+    if kind != "award":  # awards are made unique by the record's award mark (one query saved per award)
+        existing = db.session.scalar(select(PointsEntry).where(PointsEntry.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing, False
     now = utcnow()
 
     def write() -> PointsEntry:

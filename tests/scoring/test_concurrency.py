@@ -11,6 +11,7 @@ from learning.services.records import record
 from scoring.models import PointsEntry
 from scoring.services import ledger
 from scoring.services.verify import verify_ledger
+from tests.conftest import REAL
 from tests.factories import make_member
 
 NOON = datetime(2026, 11, 18, 4, 0, tzinfo=timezone.utc)
@@ -22,8 +23,7 @@ def _read(member, n):
                   result={"lesson_kind": "article"}, occurred_at=NOON)
 
 
-@pytest.mark.skipif("__import__('os').environ.get('DATABASE_URL') is None",
-                    reason="SQLite serialises writers per file (a concurrent writer fails with 'database is "
+@pytest.mark.skipif(not REAL, reason="SQLite serialises writers per file (a concurrent writer fails with 'database is "
                            "locked' instead of racing); the cap race is proved on PostgreSQL")
 def test_fifty_concurrent_awards_for_the_last_point_under_a_cap_award_it_once(app, db, default_rules, monkeypatch):
     member = make_member(default_rules.branch1)
@@ -57,8 +57,7 @@ def test_fifty_concurrent_awards_for_the_last_point_under_a_cap_award_it_once(ap
     assert verify_ledger([member.id]).ok
 
 
-@pytest.mark.skipif("__import__('os').environ.get('DATABASE_URL') is None",
-                    reason="needs PostgreSQL for concurrent writers (see above)")
+@pytest.mark.skipif(not REAL, reason="needs PostgreSQL for concurrent writers (see above)")
 def test_fifty_concurrent_replays_of_one_record_award_once(app, db, default_rules, monkeypatch):
     member = make_member(default_rules.branch1)
     db.session.commit()
