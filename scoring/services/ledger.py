@@ -44,16 +44,23 @@ def _ts(moment: datetime | None) -> str:
     return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%f") if moment else ""
 
 
+def payload_of(values) -> str:
+    """The canonical text of an entry from its values in `PAYLOAD_FIELDS` order (times as text)."""
+    return "|".join("" if v is None else str(v) for v in values)
+
+
+PAYLOAD_FIELDS = ("member_id", "org_id", "seq", "kind", "rule_id", "rule_code", "delta", "record_id", "reverses_id",
+                  "reason", "actor_id", "idempotency_key", "occurred_at", "created_at")
+
+
 def entry_payload(e) -> str:
     """The canonical text of an entry's fields that its hash covers."""
-    parts = (e.member_id, e.org_id, e.seq, e.kind, e.rule_id, e.rule_code, e.delta, e.record_id, e.reverses_id,
-             e.reason, e.actor_id, e.idempotency_key, _ts(e.occurred_at), _ts(e.created_at))
-    return "|".join("" if p is None else str(p) for p in parts)
+    return payload_of([getattr(e, f) for f in PAYLOAD_FIELDS[:-2]] + [_ts(e.occurred_at), _ts(e.created_at)])
 
 
 def entry_hash(key: bytes, prev_hash: str, payload: str) -> str:
     """HMAC-SHA256 of the previous hash and an entry's canonical text."""
-    return hmac.new(key, f"{prev_hash}|{payload}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{prev_hash}|{payload}".encode(), "sha256").hex()
 
 
 def _insert(model):
