@@ -128,3 +128,16 @@ def test_a_tiny_branch_with_high_scores_does_not_top_a_large_active_one(client, 
 def test_shrinkage_weight_is_zero_when_branches_truly_differ():
     groups = [(100, 10.0, 0), (100, 50.0, 0)]
     assert shrinkage_weight(groups, within_var=4.0) < 0.01
+
+
+def test_the_rebuild_task_refreshes_a_stale_board(client, db, tree, login_as):
+    from scoring.tasks import rebuild_boards
+
+    admin, members = _setup(db, tree, [5, 9])
+    _reviewer, headers = login_as("reviewer", tree.branch1)
+    url = f"/api/v1/orgs/{tree.branch1.id}/rankings?period=month"
+    client.get(url, headers=headers)
+    boards().replace(board_key(tree.branch1.id, resolve_period("month")), {members[0].id: 1.0}, 60)
+    rebuild_boards.delay(tree.branch1.id)
+    body = client.get(url, headers=headers).get_json()
+    assert [i["points"] for i in body["items"]][:2] == [9, 5]
