@@ -176,3 +176,10 @@ def test_proxy_attendance_twice_is_refused_and_nothing_is_written(client, db, tr
     resp = client.post(url, headers=headers, json={"member_ids": [b.id, a.id]})
     assert_error(resp, 409)
     assert _attendances(db) == 1  # b was not written either
+
+
+def test_session_list_with_from_after_to_is_refused(client, db, tree, login_as):
+    _organiser, headers = login_as("organiser", tree.branch1)
+    resp = client.get(f"/api/v1/orgs/{tree.branch1.id}/offline-sessions?from=2026-05-02&to=2026-05-01",
+                      headers=headers)
+    assert assert_error(resp, 422)["errors"] == {"from": ["after_to"]}
