@@ -14,7 +14,10 @@ from learning.timeutil import local_day, utcnow
 from ..models import PointsBalance, PointsCounter, PointsEntry, PointsRule
 from .ledger import day_period, week_period
 from .periods import Period
+from .presets import ORGANISATION_LIFE, XUEXI_DEFAULT
 from .rules import _windows as windows, rules_in_force
+
+DISPLAY_ORDER = {spec["code"]: i for i, spec in enumerate(XUEXI_DEFAULT + ORGANISATION_LIFE)}
 
 
 def points_by_rule(member_ids=None, *, start: datetime | None = None, end: datetime | None = None,
@@ -84,7 +87,7 @@ def today_progress(member: Member, now: datetime | None = None) -> dict:
     """Today's points per rule against its cap, as 学习强国 shows it."""
     now = now or utcnow()
     today = local_day(now)
-    rules = rules_in_force(member.org, now)
+    rules = sorted(rules_in_force(member.org, now), key=lambda r: (DISPLAY_ORDER.get(r.code, 99), r.id))
     codes = [r.code for r in rules]
     counters = {(c.rule_code, c.period): c for c in db.session.scalars(select(PointsCounter).where(
         PointsCounter.member_id == member.id, PointsCounter.rule_code.in_(codes),
