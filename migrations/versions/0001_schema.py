@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:28:01.048134
+Create Date: 2026-11-22 00:49:05.695884
 
 """
 from alembic import op
