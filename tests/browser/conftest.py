@@ -24,9 +24,12 @@ def live_server(app):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """A headless Chromium; the browser tests are skipped only when it is not installed."""
+    """A headless Chromium for one module; the browser tests are skipped only when it is not installed.
+
+    Module scope: Playwright's sync API runs an event loop while it is open, and other packages'
+    browser tests start their own Playwright afterwards."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
