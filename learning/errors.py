@@ -63,6 +63,10 @@ def wants_json() -> bool:
 
 def error_response(status: int, code: str, message: str, errors=None):
     """Render one error as JSON or as an error page."""
+    if isinstance(message, str):  # plain-string domain messages are extracted too (babel.cfg); lazy ones are done
+        from flask_babel import gettext
+
+        message = gettext(message)
     if wants_json():
         body = {"code": code, "message": message}
         if errors:

@@ -31,3 +31,11 @@
     if (ev.target.matches("[data-autosubmit]")) ev.target.form.submit();
   });
 })();
+// Org tree: expand or collapse every node at once.
+document.addEventListener("click", function (ev) {
+  "use strict";
+  const button = ev.target.closest("[data-tree]");
+  if (!button) return;
+  const open = button.getAttribute("data-tree") === "open";
+  document.querySelectorAll(".org-tree details").forEach(function (d) { d.open = open; });
+});

@@ -141,7 +141,7 @@ def test_bad_date_in_row_37_is_reported_and_nothing_is_imported(client, db, tree
     errors, body = _bad(upload(client, organiser, xlsx_bytes(rows), "m.xlsx"), before, db)
     assert errors == [(37, "birth_date")]
     assert body["errors"][0]["column"] == "出生日期" and "2024-03-01" in body["errors"][0]["message"]
-    assert body["message"] == "1 row has errors; nothing was imported."
+    assert body["message"] == "有 1 行存在错误，未导入任何数据。"  # Chinese by default
 
 
 def test_unknown_branch_in_row_37_is_reported_and_nothing_is_imported(client, db, tree, organiser):
@@ -155,7 +155,7 @@ def test_unknown_branch_in_row_37_is_reported_and_nothing_is_imported(client, db
 def test_branch_outside_the_callers_scope_reads_like_an_unknown_one(client, db, tree, organiser):
     errors, body = _bad(upload(client, organiser, csv_bytes([member_row(1, "第二党支部")])), _count(db), db)
     assert errors == [(2, "branch")]
-    assert body["errors"][0]["message"] == "No branch named or numbered 第二党支部 within your scope."
+    assert body["errors"][0]["message"] == "您的管理范围内没有名称或编号为“第二党支部”的支部。"
 
 
 def test_every_bad_row_is_reported_with_its_reason(client, db, tree, organiser):
@@ -182,7 +182,7 @@ def test_duplicates_within_the_file_fail_the_later_row(client, db, tree, organis
             member_row(3, "第一党支部", mobile=""), member_row(4, "第一党支部", username="13900000001", mobile="")]
     errors, body = _bad(upload(client, organiser, csv_bytes(rows)), _count(db), db)
     assert errors == [(3, "username"), (5, "username")]
-    assert body["errors"][0]["message"] == "Also in row 2."
+    assert body["errors"][0]["message"] == "与第 2 行重复。"
 
 
 def test_logins_already_used_by_an_account_fail_the_row(client, db, tree, organiser):
@@ -206,7 +206,7 @@ def test_branch_names_shared_by_two_branches_must_be_given_by_id(client, db, tre
     db.session.commit()
     _, admin = login_as("admin", tree.committee, branch=tree.branch3)
     errors, body = _bad(upload(client, admin, csv_bytes([member_row(1, "第一党支部")])), _count(db), db)
-    assert errors == [(2, "branch")] and "branch id" in body["errors"][0]["message"]
+    assert errors == [(2, "branch")] and "支部编号" in body["errors"][0]["message"]
 
 
 # ---- bad files: a clear 4xx, nothing written -----------------------------------------
@@ -237,14 +237,14 @@ def test_missing_headers_are_named(client, db, tree, organiser):
                         422, "missing_headers")
     assert {(e["row"], e["field"], e["column"]) for e in body["errors"]} == \
         {(1, "username", "用户名"), (1, "branch", "所在支部")}
-    assert "Missing column: 用户名." in [e["message"] for e in body["errors"]]
+    assert "缺少“用户名”列。" in [e["message"] for e in body["errors"]]
 
 
 def test_a_column_given_twice_is_refused(client, db, tree, organiser):
     body = assert_error(upload(client, organiser, csv_bytes([["张三", "zs", "李四", "第一党支部"]],
                                                             headers=["姓名", "用户名", "姓名", "所在支部"])),
                         422, "missing_headers")
-    assert [e["message"] for e in body["errors"]] == ["Column 姓名 appears twice."]
+    assert [e["message"] for e in body["errors"]] == ["“姓名”列重复出现。"]
 
 
 def test_merged_cells_are_refused_with_their_place(client, db, tree, organiser):

@@ -127,7 +127,7 @@ def test_an_organiser_cannot_deactivate_themself(client, db, tree, organiser):
     me, headers = organiser
     body = assert_error(client.patch(f"/api/v1/members/{me.id}", headers=headers, json={"status": "inactive"}),
                         409, "conflict")
-    assert "own account" in body["message"]
+    assert "自己的账号" in body["message"]
     assert db.session.get(Member, me.id).status == "active"
 
 
@@ -226,7 +226,7 @@ def test_an_organiser_cannot_deactivate_someone_holding_roles_beyond_their_scope
     db.session.commit()
     body = assert_error(client.patch(f"/api/v1/members/{boss.id}", headers=organiser[1],
                                      json={"status": "inactive"}), 403, "forbidden")
-    assert "roles beyond" in body["message"]
+    assert "超出您的管理范围" in body["message"]
     assert db.session.get(Member, boss.id).status == "active"
     _, top_admin = login_as("admin", tree.committee, branch=tree.branch3)
     assert client.patch(f"/api/v1/members/{boss.id}", headers=top_admin,

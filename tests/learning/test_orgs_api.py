@@ -114,7 +114,7 @@ def test_moving_a_general_branch_under_its_own_branch_is_a_cycle(client, db, tre
     body = assert_error(client.patch(f"/api/v1/orgs/{tree.general1.id}", headers=admin,
                                      json={"parent_id": tree.branch1.id}), 422)
     assert body["errors"] == {"parent_id": ["cycle"]}
-    assert "descendant" in body["message"]
+    assert "自身或其下级组织" in body["message"]
     assert _paths(db) == before
 
 
@@ -122,7 +122,7 @@ def test_moving_to_the_wrong_level_or_a_closed_parent_is_refused(client, db, tre
     body = assert_error(client.patch(f"/api/v1/orgs/{tree.branch1.id}", headers=admin,
                                      json={"parent_id": tree.branch2.id}), 422)
     assert (body["errors"], body["message"]) == ({"parent_id": ["wrong_level"]},
-                                                 "A branch cannot stand under a branch.")
+                                                 "党支部不能隶属于党支部。")
     closed = org_service.create_org("撤销总支", "general_branch", tree.committee)
     org_service.close_org(closed)
     db.session.commit()
@@ -144,13 +144,13 @@ def test_closing_an_org_with_members_is_refused_with_a_clear_message(client, db,
     make_member(tree.group1)
     db.session.commit()
     body = assert_error(client.delete(f"/api/v1/orgs/{tree.group1.id}", headers=admin), 409, "conflict")
-    assert body["message"] == "The organisation still has 1 active member; transfer them first."
+    assert body["message"] == "该组织仍有 1 名在册党员，请先办理组织关系转接。"
     assert db.session.get(Org, tree.group1.id).closed_at is None
 
 
 def test_closing_an_org_with_open_children_is_refused(client, db, tree, admin):
     body = assert_error(client.delete(f"/api/v1/orgs/{tree.general1.id}", headers=admin), 409)
-    assert body["message"] == "Close the organisations below it first."
+    assert body["message"] == "请先撤销其下级组织。"
 
 
 def test_closing_an_empty_org_marks_it_closed(client, db, tree, admin):

@@ -28,7 +28,7 @@ def test_policy_shows_defaults_with_a_description_of_each_key(client, tree, admi
     assert body["effective"]["ranking_visibility"] == "own_rank"
     assert body["effective"]["forced_checkin"] is False
     ranking = next(k for k in body["keys"] if k["key"] == "ranking_visibility")
-    assert ranking["label"] == "Who sees rankings" and ranking["choices"] == ["public", "own_rank", "hidden"]
+    assert ranking["label"] == "排行榜可见范围" and ranking["choices"] == ["public", "own_rank", "hidden"]
     assert (ranking["value"], ranking["set_here"], ranking["source_org_id"]) == ("own_rank", False, None)
     assert {k["key"] for k in body["keys"]} == set(body["effective"])
 

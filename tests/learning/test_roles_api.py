@@ -122,7 +122,7 @@ def test_an_admin_cannot_remove_their_own_last_admin_grant(client, db, tree, adm
     me, headers = admin
     only = me.grants[0].id
     body = assert_error(client.delete(f"/api/v1/roles/{only}", headers=headers), 409, "conflict")
-    assert "last admin" in body["message"]
+    assert "唯一的管理员角色" in body["message"]
     assert db.session.get(RoleGrant, only) is not None
 
 

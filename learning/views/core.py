@@ -1,29 +1,32 @@
-"""Core pages: login, password change, language and large-font switches, the home page per role."""
+"""Core pages: login, logout, password change, language and large-font switches."""
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
-from .errors import DomainError
-from .extensions import db, limiter
-from .forms import LoginForm, PasswordChangeForm
-from .models import MemberDayStats, Notification
-from .services import accounts, scope
-from .timeutil import local_day, utcnow
-from .ui import home_panels, nav_items, register_home_panel, register_nav
-
-bp = Blueprint("views", __name__, template_folder="templates")
-blueprints = [bp]
+from ..errors import DomainError
+from ..extensions import db, limiter
+from ..forms import LoginForm, PasswordChangeForm
+from ..services import accounts
+from ..ui import nav_items
+from . import bp
+from .labels import template_labels
 
 
 @bp.app_context_processor
 def page_helpers():
-    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "zh")[:2]}
+    """Navigation, locale and code labels for every template."""
+    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "zh")[:2],
+            **template_labels()}
+
+
+@bp.app_template_global("tr")
+def translate(text) -> str:
+    """A message from outside the template (domain error, field error) in the page's language, unformatted."""
+    return _(str(text)) if text else ""
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -110,37 +113,3 @@ def toggle_large_font():
     current_user.large_font = not current_user.large_font
     db.session.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("views.home"))
-
-
-@bp.route("/")
-@login_required
-def home():
-    """The home page: panels that fit the member's roles."""
-    member = current_user._get_current_object()
-    return render_template("learning/home.html", member=member, panels=home_panels(member))
-
-
-def _my_week(member) -> dict:
-    today = local_day(utcnow())
-    since = today - timedelta(days=6)
-    row = db.session.execute(
-        select(func.coalesce(func.sum(MemberDayStats.study_seconds), 0),
-               func.coalesce(func.sum(MemberDayStats.lessons_completed), 0),
-               func.coalesce(func.sum(MemberDayStats.questions_answered), 0),
-               func.coalesce(func.sum(MemberDayStats.questions_correct), 0),
-               func.coalesce(func.sum(MemberDayStats.points), 0))
-        .where(MemberDayStats.member_id == member.id, MemberDayStats.day >= since)).one()
-    days = dict(db.session.execute(
-        select(MemberDayStats.day, func.sum(MemberDayStats.study_seconds))
-        .where(MemberDayStats.member_id == member.id, MemberDayStats.day >= since)
-        .group_by(MemberDayStats.day)).all())
-    notes = db.session.scalars(select(Notification).where(Notification.member_id == member.id)
-                               .order_by(Notification.created_at.desc()).limit(5)).all()
-    week = [(since + timedelta(days=i), int(days.get(since + timedelta(days=i), 0) or 0)) for i in range(7)]
-    peak = max([s for _, s in week] + [1])
-    return {"minutes": int(row[0]) // 60, "lessons": row[1], "answered": row[2], "correct": row[3],
-            "points": row[4], "week": week, "peak": peak, "notifications": notes}
-
-
-register_home_panel("learning/panel_my_learning.html", _my_week, order=10)
-register_nav("views.home", lambda: _("Home"), order=0)
