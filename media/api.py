@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from learning.auth import actor
-from learning.errors import Invalid
+from learning.errors import Forbidden, Invalid
 from learning.events import bus
 from learning.extensions import db
 from learning.services import scope
@@ -19,6 +20,7 @@ from . import schemas as s
 from .models import MediaAsset
 from .services import (FINAL_STATUSES, InvalidMedia, MediaRejected, append_chunk, asset_state, create_upload,
                        enqueue, parse_content_range, publish, reason_text, require_asset, scoped_assets)
+from .services.reasons import localise_state, reason_templates
 
 blp = Blueprint("Media", __name__, url_prefix="/api/v1/media", description="Uploaded video and audio")
 blueprints = [blp]
@@ -29,7 +31,7 @@ SSE_MAX_S = 300  # the browser reconnects after this
 def _upload_org(me, org_id):
     if org_id is None:
         if me.org is None or not scope.holds(me, "media.manage", me.org):
-            raise Invalid("Choose the organisation that owns the media.", {"org_id": ["required"]})
+            raise Invalid(_("Choose the organisation that owns the media."), {"org_id": ["required"]})
         return me.org
     return scope.require_org(me, org_id, "media.manage")
 
@@ -41,6 +43,8 @@ class MediaList(MethodView):
     def get(self, query):
         """Media the caller may manage, newest first."""
         me = actor()
+        if not scope.holds_anywhere(me, "media.manage"):
+            raise Forbidden(_("Your role does not allow managing media."))
         org = scope.require_org(me, query["org_id"], "media.manage") if query.get("org_id") else None
         return db.session.scalars(scoped_assets(me, query.get("status"), org).limit(query["limit"])).all()
 
@@ -102,13 +106,13 @@ def media_events(asset_id):
     asset = require_asset(actor(), asset_id)
     first = asset_state(asset)
     events = bus()
-    db.session.remove()  # do not hold a connection while streaming
+    app = current_app._get_current_object()
+    templates = reason_templates()
 
     def reread() -> dict:
-        db.session.expire_all()
-        return asset_state(db.session.get(MediaAsset, asset_id))
+        with app.app_context():  # a short context of its own: no connection held while streaming
+            return asset_state(db.session.get(MediaAsset, asset_id))
 
-    @stream_with_context
     def stream():
         yield "retry: 3000\n\n" + _sse(first)
         if first["status"] in FINAL_STATUSES:
@@ -118,9 +122,7 @@ def media_events(asset_id):
         try:
             for message in listener:
                 state = message if message is not None else reread()  # catch an event sent before we listened
-                if message is None:
-                    db.session.remove()
-                yield _sse(state)
+                yield _sse(localise_state(state, templates))
                 if state.get("status") in FINAL_STATUSES or time.monotonic() > deadline:
                     break
         finally:

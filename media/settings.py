@@ -17,6 +17,9 @@ DEFAULTS: dict[str, object] = {
     "MEDIA_FFMPEG_THREADS": 0,  # 0: let ffmpeg choose
 }
 
+#: under TESTING (any package's tests) encode as fast as possible unless configured
+TEST_DEFAULTS: dict[str, object] = {"MEDIA_X264_PRESET": "ultrafast"}
+
 
 def setting(name: str):
     """A media setting, typed like its default."""
@@ -24,6 +27,8 @@ def setting(name: str):
     value = None
     if has_app_context():
         value = current_app.config.get(name)
+        if current_app.testing:
+            default = TEST_DEFAULTS.get(name, default)
     if value is None:
         value = os.environ.get(name)
     if value is None or value == "" and default != "":

@@ -51,6 +51,8 @@ def transcode_asset(self, asset_id: int) -> str:
     except TRANSIENT:
         db.session.rollback()
         if self.request.retries < self.max_retries:
+            if self.request.is_eager:  # eager mode (embedded) does not retry on its own
+                return self.apply(args=(asset_id,), retries=self.request.retries + 1).result
             raise  # autoretry_for schedules the next attempt
         asset = db.session.get(MediaAsset, asset_id)
         fail_for_good(asset, "retries_exhausted")

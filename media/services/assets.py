@@ -1,6 +1,7 @@
 """Media assets in scope, and what players get: signed playback sources and posters."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from learning.errors import Forbidden, NotFound
@@ -23,12 +24,12 @@ def require_asset(actor: Member, asset_id: int, capability: str = "media.manage"
     """The asset if the actor holds the capability at its org; not found outside scope."""
     asset = db.session.get(MediaAsset, asset_id)
     if asset is None:
-        raise NotFound("Media not found.")
+        raise NotFound(_("Media not found."))
     if scope.holds(actor, capability, asset.org):
         return asset
     if scope.holds(actor, "org.read", asset.org):
-        raise Forbidden("Your role does not allow managing media here.")
-    raise NotFound("Media not found.")
+        raise Forbidden(_("Your role does not allow managing media here."))
+    raise NotFound(_("Media not found."))
 
 
 def scoped_assets(actor: Member, status: str | None = None, org: Org | None = None):
@@ -83,4 +84,5 @@ def failure_text(asset: MediaAsset) -> str | None:
 def asset_state(asset: MediaAsset) -> dict:
     """The live state published on the event bus and sent over SSE."""
     return {"id": asset.id, "status": asset.status, "progress": round(asset.progress or 0.0, 3),
-            "failure_reason": failure_text(asset), "duration_s": asset.duration_s}
+            "failure_reason": failure_text(asset), "failure_code": asset.failure_code,
+            "failure_params": asset.failure_params, "duration_s": asset.duration_s}

@@ -69,3 +69,17 @@ class InvalidMedia(DomainError):
 
     status = 422
     code = "invalid_media"
+
+
+def reason_templates() -> dict[str, str]:
+    """Every reason in the request's language, unformatted (for streams that outlive the request)."""
+    return {code: gettext(message) for code, message in REASONS.items()}
+
+
+def localise_state(state: dict, templates: dict[str, str]) -> dict:
+    """Put the failure reason of a published state into the reader's language."""
+    code = state.get("failure_code")
+    if code in templates:
+        params = state.get("failure_params") or {}
+        state = dict(state, failure_reason=templates[code] % params if params else templates[code])
+    return state

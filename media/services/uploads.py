@@ -6,6 +6,8 @@ import re
 from pathlib import PurePath
 from typing import BinaryIO
 
+from flask_babel import gettext as _
+
 from learning.errors import Conflict, Invalid
 from learning.extensions import db
 from learning.models import Member, Org
@@ -38,7 +40,7 @@ def check_size(size: int) -> None:
     if size <= 0:
         raise Invalid(reason_text("empty"), {"size": ["empty"]})
     if size > limit_bytes():
-        raise UploadTooLarge(f"The file is larger than the limit of {setting('MAX_UPLOAD_MB')} MB.",
+        raise UploadTooLarge(_("The file is larger than the limit of %(mb)s MB.", mb=setting("MAX_UPLOAD_MB")),
                              {"size": [f"max {limit_bytes()}"]})
 
 
@@ -61,29 +63,29 @@ def parse_content_range(header: str | None, length: int | None, size: int) -> tu
     """(start, length) of a chunk from `Content-Range: bytes a-b/total`; no header means the whole file."""
     if not header:
         if length is not None and length != size:
-            raise Invalid("Without Content-Range the body must be the whole file.", {"Content-Range": ["missing"]})
+            raise Invalid(_("Without Content-Range the body must be the whole file."), {"Content-Range": ["missing"]})
         return 0, size
     match = RANGE_RE.match(header.strip())
     if not match:
-        raise Invalid("Content-Range must look like 'bytes 0-1048575/5242880'.", {"Content-Range": ["malformed"]})
+        raise Invalid(_("Content-Range must look like 'bytes 0-1048575/5242880'."), {"Content-Range": ["malformed"]})
     start, end, total = (int(g) for g in match.groups())
     if total != size:
-        raise Invalid(f"The upload was declared as {size} bytes, not {total}.", {"Content-Range": ["total"]})
+        raise Invalid(_("The upload was declared as %(size)s bytes, not %(total)s.", size=size, total=total), {"Content-Range": ["total"]})
     if end < start or end >= total:
-        raise Invalid("The Content-Range is outside the file.", {"Content-Range": ["range"]})
+        raise Invalid(_("The Content-Range is outside the file."), {"Content-Range": ["range"]})
     if length is not None and length != end - start + 1:
-        raise Invalid("The body length does not match the Content-Range.", {"Content-Range": ["length"]})
+        raise Invalid(_("The body length does not match the Content-Range."), {"Content-Range": ["length"]})
     return start, end - start + 1
 
 
 def append_chunk(asset: MediaAsset, start: int, total: int, stream: BinaryIO, length: int) -> bool:
     """Append one chunk at `start`; True when the file is complete (then probed). Flushes."""
     if asset.status != "uploading":
-        raise Conflict("This upload is already complete.", {"status": [asset.status]})
+        raise Conflict(_("This upload is already complete."), {"status": [asset.status]})
     if total != asset.size_bytes:
-        raise Invalid(f"The upload was declared as {asset.size_bytes} bytes.", {"Content-Range": ["total"]})
+        raise Invalid(_("The upload was declared as %(size)s bytes.", size=asset.size_bytes), {"Content-Range": ["total"]})
     if start != asset.received_bytes:
-        raise Conflict(f"The next chunk must start at byte {asset.received_bytes}.",
+        raise Conflict(_("The next chunk must start at byte %(offset)s.", offset=asset.received_bytes),
                        {"offset": [asset.received_bytes]})
     part = storage.asset_dir(asset.storage_key) / storage.UPLOAD_PART
     written = 0
@@ -99,11 +101,11 @@ def append_chunk(asset: MediaAsset, start: int, total: int, stream: BinaryIO, le
         if written < length:
             out.truncate(start)  # an interrupted chunk is dropped whole; the client resends it
     if written < length:
-        raise Invalid(f"The chunk ended after {written} of {length} bytes; send it again.", {"body": ["short"]})
+        raise Invalid(_("The chunk ended after %(written)s of %(length)s bytes; send it again.", written=written, length=length), {"body": ["short"]})
     if stream.read(1):
         with open(part, "r+b") as out:
             out.truncate(start)
-        raise Invalid("The body is longer than its Content-Range.", {"body": ["long"]})
+        raise Invalid(_("The body is longer than its Content-Range."), {"body": ["long"]})
     asset.received_bytes = start + written
     asset.progress = 0.0
     if asset.received_bytes < asset.size_bytes:
