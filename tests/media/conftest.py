@@ -82,3 +82,35 @@ def upload(client):
         return response
 
     return _upload
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served by a real threaded HTTP server on 127.0.0.1 (a free port); yields its base URL."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright (skipped only where Chromium is absent)."""
+    import os
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield chromium
+        chromium.close()

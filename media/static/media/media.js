@@ -27,7 +27,7 @@
     reason.hidden = state.status !== "failed";
     reason.textContent = state.failure_reason || "";
     const duration = item.querySelector("[data-role=duration]");
-    if (duration && state.duration_s) duration.textContent = clock(state.duration_s);
+    if (duration && state.duration_s) duration.textContent = "· " + clock(state.duration_s);
   }
 
   function poll(item, id) {
