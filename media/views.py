@@ -58,7 +58,7 @@ def _rewrite_playlist(text: str, directory: str, exp: int) -> str:
 
 
 @bp.route("/media/files/<path:path>")
-def file(path: str):
+def deliver(path: str):
     """Deliver a stored file to whoever holds a valid signed URL; Range and caching supported."""
     exp = request.args.get("exp")
     if not signing.verify(path, exp, request.args.get("sig")):
