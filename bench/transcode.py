@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -58,18 +59,24 @@ def throwaway_database():
         admin.dispose()
 
 
-def run_direct(commands: list[list[str]], out: Path) -> float:
-    """Wall time of the pipeline's ffmpeg commands run one after another."""
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and its finished children (ffmpeg, ffprobe)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_direct(commands: list[list[str]], out: Path) -> tuple[float, float]:
+    """Wall and CPU time of the pipeline's ffmpeg commands run one after another."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds()
     for cmd in commands:
         subprocess.run(cmd, check=True, stdin=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def run_pipeline(app, clip: Path, org_id: int) -> float:
-    """Wall time of the transcode task called directly on a freshly uploaded asset."""
+def run_pipeline(app, clip: Path, org_id: int) -> tuple[float, float]:
+    """Wall and CPU time of the transcode task called directly on a freshly uploaded asset."""
     from learning.extensions import db
     from learning.models import Org
     from media.services import create_upload
@@ -80,12 +87,12 @@ def run_pipeline(app, clip: Path, org_id: int) -> float:
             asset = create_upload(None, db.session.get(Org, org_id), clip.name, "基准测试", stream, clip.stat().st_size)
         db.session.commit()
         asset_id = asset.id
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), cpu_seconds()
         status = transcode_asset(asset_id)
-        elapsed = time.perf_counter() - started
+        elapsed, used = time.perf_counter() - started, cpu_seconds() - cpu
         if status != "ready":
             raise RuntimeError(f"pipeline ended {status}")
-        return elapsed
+        return elapsed, used
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -103,7 +110,7 @@ def main(argv: list[str] | None = None) -> dict:
     from learning.extensions import db
     from learning.services.orgs import create_org
     from media.services.probe import probe_file
-    from media.services.transcode import commands
+    from media.services.transcode import commands, plan
     from media.settings import setting
 
     with tempfile.TemporaryDirectory(prefix="bench-transcode-") as tmp, throwaway_database() as db_url:
@@ -118,6 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
             preset = setting("MEDIA_X264_PRESET")
             probe = probe_file(str(clip))
             direct_cmds = commands(str(clip), tmp / "direct", probe)
+            ladder = " + ".join(r.label for r in plan(probe))
         direct, pipeline = [], []
         for _ in range(args.repeat):
             direct.append(run_direct(direct_cmds, tmp / "direct"))
@@ -125,17 +133,26 @@ def main(argv: list[str] | None = None) -> dict:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-    d, p = statistics.median(direct), statistics.median(pipeline)
+    d, p = statistics.median(w for w, _ in direct), statistics.median(w for w, _ in pipeline)
+    dc, pc = statistics.median(c for _, c in direct), statistics.median(c for _, c in pipeline)
+    load = os.getloadavg()[0]
     figures = {"direct_s": round(d, 2), "pipeline_s": round(p, 2), "ratio": round(p / d, 3),
+               "direct_cpu_s": round(dc, 2), "pipeline_cpu_s": round(pc, 2), "cpu_ratio": round(pc / dc, 3),
+               "load": round(load, 1),
                "realtime_factor": round(args.seconds / p, 2), "runs": args.repeat, "preset": preset,
                "cpus": os.cpu_count(), "database": db_url.split(":", 1)[0],
                "bus": "redis" if os.environ.get("REDIS_URL") else "in-process"}
-    print(f"transcode: {args.seconds}-s {args.height}p clip -> 720p + 360p MP4, HLS ladder, poster "
+    print(f"transcode: {args.seconds}-s {args.height}p clip -> {ladder} MP4, HLS ladder, poster "
           f"(x264 preset {preset}, {figures['cpus']} CPUs, {figures['database']}, {figures['bus']} bus)")
-    print(f"  baseline  ffmpeg commands run directly   {d:8.2f} s   (runs: {', '.join(f'{x:.2f}' for x in direct)})")
-    print(f"  pipeline  media.tasks.transcode_asset    {p:8.2f} s   (runs: {', '.join(f'{x:.2f}' for x in pipeline)})")
-    print(f"  ratio     pipeline / direct              {p / d:8.3f}")
-    print(f"  speed     media seconds per wall second  {args.seconds / p:8.2f}")
+    runs = lambda xs: ", ".join(f"{w:.2f}" for w, _ in xs)  # noqa: E731
+    print(f"  wall  baseline  ffmpeg commands run directly   {d:8.2f} s   (runs: {runs(direct)})")
+    print(f"  wall  pipeline  media.tasks.transcode_asset    {p:8.2f} s   (runs: {runs(pipeline)})")
+    print(f"  wall  ratio     pipeline / direct              {p / d:8.3f}")
+    print(f"  CPU   baseline  ffmpeg commands run directly   {dc:8.2f} s")
+    print(f"  CPU   pipeline  task incl. ffprobe, DB, bus    {pc:8.2f} s")
+    print(f"  CPU   ratio     pipeline / direct              {pc / dc:8.3f}")
+    print(f"  speed media seconds per wall second (pipeline) {args.seconds / p:8.2f}")
+    print(f"  load average at the end: {load:.1f} on {os.cpu_count()} CPUs (wall times are noisy when high)")
     return figures
 
 

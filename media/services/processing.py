@@ -11,6 +11,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from flask import current_app
+
 from learning.events import bus
 from learning.extensions import db
 from learning.models import Member, Org
@@ -87,10 +89,11 @@ def fail_for_good(asset: MediaAsset, code: str) -> None:
 
 
 def enqueue(asset: MediaAsset) -> None:
-    """Queue the transcode of an uploaded asset (call after commit)."""
+    """Queue the transcode of an uploaded asset (call after commit); eager in embedded mode."""
     from ..tasks import transcode_asset
 
-    transcode_asset.delay(asset.id)
+    # the task as bound to this Flask app's Celery, not to whichever Celery app was created last
+    current_app.extensions["celery"].tasks[transcode_asset.name].delay(asset.id)
 
 
 def ingest_file(path: str | os.PathLike, org: Org, title: str, by: Member | None = None) -> MediaAsset:

@@ -4,12 +4,18 @@ import threading
 from pathlib import Path
 
 import pytest
+from flask import current_app
 
 from learning.events import bus
 from media.models import MediaAsset
 from media.services import ingest_file, storage
 from media.services.probe import probe_file
 from media.tasks import transcode_asset
+
+
+def run_transcode(asset_id):
+    """Queue the task through this app's Celery (eager here), as media.services.enqueue does."""
+    return current_app.extensions["celery"].tasks[transcode_asset.name].delay(asset_id)
 
 
 def _dir(asset) -> Path:
@@ -93,7 +99,7 @@ def test_audio_only_gets_an_aac_rendition_and_no_poster(db, tree, audio_only):
 
 def test_truncated_video_with_index_in_front_fails_with_a_reason(db, tree, bad_files):
     asset = _uploaded(db, tree, bad_files["truncated_faststart"])
-    transcode_asset.delay(asset.id)
+    run_transcode(asset.id)
     db.session.refresh(asset)
     assert asset.status == "failed"
     assert asset.failure_code in ("truncated", "transcode_failed")
@@ -115,7 +121,7 @@ def test_task_turns_an_upload_ready_and_reports_progress(app, db, tree, clip_720
     thread = threading.Thread(target=listen, daemon=True)
     thread.start()
     subscribed.wait(5)
-    transcode_asset.delay(asset.id)
+    run_transcode(asset.id)
     thread.join(30)
     db.session.refresh(asset)
     assert asset.status == "ready" and asset.progress == 1.0
@@ -141,7 +147,7 @@ def test_a_restarted_job_starts_clean_and_completes(db, tree, clip_360p):
     (leftover / "360p.mp4").write_bytes(b"half written")
     asset.status, asset.progress, asset.attempts = "processing", 0.4, 1
     db.session.commit()
-    transcode_asset.delay(asset.id)
+    run_transcode(asset.id)
     db.session.refresh(asset)
     assert asset.status == "ready" and asset.attempts == 2
     assert not leftover.exists()
@@ -152,7 +158,7 @@ def test_a_redelivered_task_leaves_a_ready_asset_alone(db, tree, clip_360p):
     asset = ingest_file(clip_360p, tree.branch1, "已完成")
     db.session.commit()
     before = (asset.hls_path, asset.attempts)
-    assert transcode_asset.delay(asset.id).get() == "ready"
+    assert run_transcode(asset.id).get() == "ready"
     db.session.refresh(asset)
     assert (asset.hls_path, asset.attempts) == before
 
@@ -164,7 +170,7 @@ def test_ffmpeg_killed_by_a_signal_is_retried_then_fails_for_good(app, db, tree,
     asset = _uploaded(db, tree, clip_360p)
     app.config["MEDIA_FFMPEG"] = str(dying)
     try:
-        assert transcode_asset.delay(asset.id).get() == "failed"
+        assert run_transcode(asset.id).get() == "failed"
     finally:
         app.config.pop("MEDIA_FFMPEG")
     db.session.expire_all()

@@ -55,9 +55,12 @@ def test_a_worker_killed_mid_transcode_leaves_a_job_the_next_worker_completes(ap
     first = start_worker(app, test_env, queue, "first", CELERY_VISIBILITY_TIMEOUT=3, MEDIA_FFMPEG_THREADS=1,
                          MEDIA_X264_PRESET="medium")
     second = None
-    celery_app.conf.task_always_eager = False
     try:
-        transcode_asset.apply_async(args=[asset.id], queue=queue)
+        celery_app.conf.task_always_eager = False  # this app's Celery sends to the broker
+        try:
+            celery_app.send_task(transcode_asset.name, args=[asset.id], queue=queue)
+        finally:
+            celery_app.conf.task_always_eager = True
         running = _wait_for(db, asset.id, lambda a: a.status == "processing" and a.progress >= 0.05, 90)
         assert running.status == "processing", open(first.log_path).read()[-2000:]
         os.kill(first.pid, signal.SIGKILL)
@@ -77,7 +80,6 @@ def test_a_worker_killed_mid_transcode_leaves_a_job_the_next_worker_completes(ap
         left = [p.name for p in (storage.media_root() / asset.storage_key).iterdir() if p.is_dir()]
         assert left == [done.hls_path.split("/")[0]]  # the killed run's temporary directory is gone
     finally:
-        celery_app.conf.task_always_eager = True
         stop(first)
         if second is not None:
             stop(second)
