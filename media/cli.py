@@ -47,3 +47,20 @@ def requeue(minutes: int) -> None:
     for asset in stuck:
         enqueue(asset)
     click.echo(f"requeued {len(stuck)}")
+
+
+@media_cli.command("purge-abandoned")
+@click.option("--days", type=int, default=7, show_default=True, help="Uploads left unfinished this long.")
+def purge_abandoned(days: int) -> None:
+    """Delete uploads never finished (their part files and rows)."""
+    from .services import storage
+
+    cutoff = utcnow() - timedelta(days=days)
+    abandoned = db.session.scalars(select(MediaAsset).where(MediaAsset.status == "uploading",
+                                                            MediaAsset.updated_at <= cutoff)).all()
+    for asset in abandoned:
+        db.session.delete(asset)
+    db.session.commit()
+    for asset in abandoned:  # files only once the rows are gone
+        storage.remove_asset_files(asset.storage_key)
+    click.echo(f"purged {len(abandoned)}")

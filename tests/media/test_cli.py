@@ -38,3 +38,18 @@ def test_requeue_command_leaves_recent_uploads_alone(app, db, tree, clip_360p):
         create_upload(None, tree.branch1, clip_360p.name, "刚上传", stream, clip_360p.stat().st_size)
     db.session.commit()
     assert "requeued 0" in app.test_cli_runner().invoke(args=["media", "requeue"]).output
+
+
+def test_purge_removes_uploads_abandoned_for_a_week_and_their_files(app, db, tree):
+    from media.services import storage
+
+    old = create_upload(None, tree.branch1, "old.mp4", "半途而废", size=100)
+    fresh = create_upload(None, tree.branch1, "new.mp4", "正在上传", size=100)
+    db.session.flush()
+    old.updated_at = utcnow() - timedelta(days=8)
+    db.session.commit()
+    old_dir = storage.media_root() / old.storage_key
+    assert "purged 1" in app.test_cli_runner().invoke(args=["media", "purge-abandoned"]).output
+    db.session.expire_all()
+    assert [a.id for a in db.session.query(MediaAsset).all()] == [fresh.id]
+    assert not old_dir.exists()
