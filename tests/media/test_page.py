@@ -122,3 +122,10 @@ def test_the_progress_bar_follows_published_progress_live(live_server, browser, 
     page.locator(f".media-item[data-id='{running.id}'] [data-role=status]", has_text="已就绪").wait_for(timeout=5000)
     assert not bar.is_visible()
     page.close()
+
+
+def test_the_library_speaks_english_after_the_switch(client, db, tree, page_login):
+    _log_in(db, page_login, tree.branch1)
+    client.get("/language/en")
+    html = client.get("/media").get_data(as_text=True)
+    assert "Media library" in html and "Upload audio or video" in html and "媒体库" not in html

@@ -1,4 +1,5 @@
 """Resumable chunked uploads through the API, and every bad form of an upload."""
+import json
 import tracemalloc
 
 import pytest
@@ -189,3 +190,19 @@ def test_a_large_upload_is_streamed_to_disk_not_held_in_memory(client, organiser
     tracemalloc.stop()
     assert answer.status_code == 422  # zeros are not media, but every byte went through
     assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("body", [["a", "list"], "a string", 42, None], ids=["list", "string", "number", "null"])
+def test_create_with_a_body_of_the_wrong_type_gets_a_4xx_json_error(client, organiser, body, db):
+    _, headers = organiser
+    response = client.post("/api/v1/media", data=json.dumps(body), content_type="application/json", headers=headers)
+    assert 400 <= response.status_code < 500
+    assert response.get_json()["code"] and response.get_json()["message"]
+    assert db.session.scalar(select(func.count()).select_from(MediaAsset)) == 0
+
+
+def test_create_names_fields_of_the_wrong_type(client, organiser):
+    _, headers = organiser
+    response = client.post("/api/v1/media", json={"filename": 5, "title": [], "size": "x", "org_id": "y"},
+                           headers=headers)
+    assert set(assert_error(response, 422)["errors"]) == {"filename", "title", "size", "org_id"}
