@@ -75,8 +75,10 @@ def get_media(asset_id):
 def put_content(asset_id):
     """Append a chunk of the file; the last one probes it and queues the transcode."""
     me = actor()
-    locked = select(MediaAsset).where(MediaAsset.id == asset_id).with_for_update()
     require_asset(me, asset_id)
+    # one chunk at a time per upload: lock the row and re-read it (another chunk may just have landed)
+    locked = (select(MediaAsset).where(MediaAsset.id == asset_id).with_for_update()
+              .execution_options(populate_existing=True))
     asset = db.session.scalars(locked).one()
     start, length = parse_content_range(request.headers.get("Content-Range"), request.content_length,
                                         asset.size_bytes)

@@ -48,6 +48,8 @@ def create_upload(actor: Member | None, org: Org, filename: str, title: str, str
                   size: int = 0) -> MediaAsset:
     """Start an upload of `size` bytes; with a `stream`, copy it all now (then probe). Flushes."""
     check_size(size)
+    if not title or not title.strip():
+        raise Invalid(_("Give the media a title."), {"title": ["blank"]})
     asset = MediaAsset(org_id=org.id, org=org, uploaded_by_id=actor.id if actor else None, title=title.strip(),
                        original_name=PurePath(filename).name[:255] or "upload", size_bytes=size, status="uploading",
                        progress=0.0, received_bytes=0, storage_key=storage.new_storage_key(org.id), attempts=0)

@@ -162,7 +162,8 @@ def test_a_chunk_after_the_upload_finished_is_refused(client, organiser, upload,
                                          ({"filename": "a.mp4", "size": 5}, "title"),
                                          ({"filename": "a.mp4", "title": "t", "size": -1}, "size"),
                                          ({"filename": "a.mp4", "title": "t", "size": "big"}, "size"),
-                                         ({"filename": "a.mp4", "title": "", "size": 5}, "title")])
+                                         ({"filename": "a.mp4", "title": "", "size": 5}, "title"),
+                                         ({"filename": "a.mp4", "title": "   ", "size": 5}, "title")])
 def test_bad_create_requests_are_refused(client, organiser, body, field, db):
     _, headers = organiser
     answer = assert_error(client.post("/api/v1/media", json=body, headers=headers), 422)
