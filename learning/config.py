@@ -65,8 +65,11 @@ class Config:
         "task_default_queue": "default",
         "broker_connection_retry_on_startup": True,
         "imports": [f"{p}.tasks" for p in PACKAGES if (ROOT / p / "tasks.py").exists()],
+        "task_routes": {"media.tasks.*": {"queue": "media"}},  # transcodes never wait behind other work
         # lets several installations (or test runs) share one Redis without meeting
-        "broker_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", "")},
+        "broker_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", ""),
+                                     # seconds before an unacknowledged task (a killed worker's) is redelivered
+                                     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))},
         "result_backend_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", "")},
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, Float, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learning.extensions import db
 from learning.timeutil import UTCDateTime, utcnow
@@ -26,7 +26,11 @@ class MediaAsset(db.Model):
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(20), default="uploading", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 while processing
-    failure_reason: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)  # English; shown translated from code/params
+    failure_code: Mapped[str | None] = mapped_column(String(40))
+    failure_params: Mapped[dict | None] = mapped_column(JSON)
+    received_bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # of size_bytes, while uploading
+    source_name: Mapped[str | None] = mapped_column(String(100))  # the original file inside storage_key
     duration_s: Mapped[float | None] = mapped_column(Float)  # exact duration from the transcode
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
@@ -36,5 +40,8 @@ class MediaAsset(db.Model):
     poster_path: Mapped[str | None] = mapped_column(String(400))
     storage_key: Mapped[str] = mapped_column(String(400))  # directory under MEDIA_ROOT
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    org = relationship("Org")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:49:05.695884
+Create Date: 2026-11-22 01:18:30.932557
 
 """
 from alembic import op
@@ -113,6 +113,10 @@ def upgrade():
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('progress', sa.Float(), nullable=False),
     sa.Column('failure_reason', sa.Text(), nullable=True),
+    sa.Column('failure_code', sa.String(length=40), nullable=True),
+    sa.Column('failure_params', sa.JSON(), nullable=True),
+    sa.Column('received_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('source_name', sa.String(length=100), nullable=True),
     sa.Column('duration_s', sa.Float(), nullable=True),
     sa.Column('width', sa.Integer(), nullable=True),
     sa.Column('height', sa.Integer(), nullable=True),
@@ -122,6 +126,7 @@ def upgrade():
     sa.Column('poster_path', sa.String(length=400), nullable=True),
     sa.Column('storage_key', sa.String(length=400), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('processed_at', learning.timeutil.UTCDateTime(), nullable=True),
     sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
     sa.Column('updated_at', learning.timeutil.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_media_asset_org_id_org')),
