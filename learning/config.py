@@ -65,6 +65,11 @@ class Config:
         "task_default_queue": "default",
         "broker_connection_retry_on_startup": True,
         "imports": [f"{p}.tasks" for p in PACKAGES if (ROOT / p / "tasks.py").exists()],
+        # periodic jobs run by `celery beat` (courses: task reminders, stale study sessions)
+        "beat_schedule": {
+            "courses-task-reminders": {"task": "courses.tasks.send_task_reminders", "schedule": 900.0},
+            "courses-close-stale-sessions": {"task": "courses.tasks.close_stale_sessions", "schedule": 300.0},
+        },
         # lets several installations (or test runs) share one Redis without meeting
         "broker_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", "")},
         "result_backend_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", "")},
