@@ -171,7 +171,8 @@ def apply_beats(session: StudySession, lesson: Lesson, length: float, beats: lis
             if visible and not superseded:
                 gain = elapsed
         cap = length * float(setting("STUDY_CAP_FACTOR"))
-        scrolled = max(session.max_scroll, progress.position)
+        # documents are shown in the browser's PDF viewer, whose scrolling the page cannot see
+        scrolled = 1.0 if lesson.kind == "document" else max(session.max_scroll, progress.position)
         if not media:  # reading time is earned only as far as the reader has scrolled
             cap *= scrolled
         gain = max(0.0, min(gain, cap - progress.credited_s, session_room - credited))
