@@ -98,7 +98,7 @@ def _clean_tags(tags) -> list[str]:
         if tag and tag not in cleaned:
             cleaned.append(tag[:30])
     if len(cleaned) > MAX_TAGS:
-        raise Invalid(f"At most {MAX_TAGS} tags.", {"tags": ["too_many"]})
+        raise Invalid("Too many knowledge points (at most 10).", {"tags": ["too_many"]})
     return cleaned
 
 
@@ -182,7 +182,7 @@ def _media_asset(actor: Member, course: Course, kind: str, asset_id) -> MediaAss
     if asset is None or not scope.holds(actor, "course.manage", db.session.get(Org, asset.org_id)):
         raise Invalid("No such media asset.", {"media_asset_id": ["not_found"]})
     if asset.kind != kind:
-        raise Invalid(f"This media asset is {asset.kind}, not {kind}.", {"media_asset_id": ["wrong_kind"]})
+        raise Invalid("This media asset is of the wrong kind (audio or video).", {"media_asset_id": ["wrong_kind"]})
     return asset
 
 

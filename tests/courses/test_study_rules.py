@@ -50,7 +50,7 @@ def test_credit_never_exceeds_the_server_time_elapsed(learner, tree):
     assert learner.beat(sid, 0, client_time=1_000_000, seq=1).status_code == 200
     elapse(sid, 5)
     body = learner.beat(sid, 10, client_time=1_060_000, seq=2).get_json()  # claims a minute
-    assert body["credited"] <= 5 + 2.1
+    assert body["credited"] <= 5 + 2 + 1  # tolerance, and a second for the test itself to run
 
 
 def test_an_hour_of_play_claimed_in_one_second_earns_nothing(learner, tree):
@@ -135,7 +135,7 @@ def test_spamming_beats_cannot_pile_up_the_tolerance(learner, tree):
     total = 0.0
     for i in range(1, 11):  # ten beats in no time, each claiming 15 s of client time
         total += learner.beat(sid, 4 * i, client_time=1_000_000 + 15_000 * i, seq=i).get_json()["credited"]
-    assert total <= 2.2
+    assert total <= 2 + 1  # the tolerance once, not ten times
 
 
 def test_batch_after_a_dropped_connection_is_credited_by_client_times(learner, tree):
@@ -154,7 +154,7 @@ def test_batch_cannot_claim_more_than_the_server_time_since_the_last_beat(learne
     elapse(sid, 10)
     beats = [{"position": 15 * i, "playing": True, "visible": True, "seq": 1 + i, "client_time": 1_000_000 + 15_000 * i}
              for i in range(1, 5)]
-    assert learner.batch(sid, beats).get_json()["credited"] <= 12.1
+    assert learner.batch(sid, beats).get_json()["credited"] <= 10 + 2 + 1
 
 
 def test_hidden_beats_in_a_batch_earn_nothing(learner, tree):
