@@ -145,8 +145,10 @@ def apply_beats(session: StudySession, lesson: Lesson, length: float, beats: lis
             ignored += 1  # replayed, duplicated or out of order: never credited
             continue
         server_elapsed = max(0.0, (now - session.last_beat_at).total_seconds()) if not accepted else 0.0
-        if client_ms is not None and session.last_client_ms is not None:
+        if batch and session.last_client_ms is not None:
             claimed = (client_ms - session.last_client_ms) / 1000.0
+        elif batch:  # no earlier client time to measure from: at most two beat intervals
+            claimed = min(server_elapsed, 2.0 * float(setting("STUDY_HEARTBEAT_S")))
         else:
             claimed = server_elapsed
         elapsed = min(claimed, budget)  # a batch shares the server-clock budget

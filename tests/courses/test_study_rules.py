@@ -216,3 +216,11 @@ def test_stale_sessions_are_ended_with_their_credit(learner, tree, app):
     db.session.commit()
     rec = db.session.query(LearningRecord).filter_by(verb="studied").one()
     assert rec.result["session_id"] == sid and 14 <= rec.duration_s <= 16
+
+
+def test_unanchored_first_beat_of_a_batch_claims_at_most_two_intervals(learner, tree):
+    sid = learner.start(_video(tree).id)
+    elapse(sid, 300)  # the connection dropped before any beat got through
+    body = learner.batch(sid, [{"position": 60, "playing": True, "visible": True, "seq": 1,
+                                "client_time": 5_000_000}]).get_json()
+    assert body["credited"] <= 2 * 15
