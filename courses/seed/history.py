@@ -14,7 +14,6 @@ from sqlalchemy import select
 
 from learning.extensions import db
 from learning.models import Member
-from learning.seed import demo_members
 from learning.timeutil import LOCAL_TZ, utcnow
 
 from ..models import MEDIA_LESSON_KINDS, Course, LessonProgress, StudySession, TaskAssignee
@@ -70,6 +69,8 @@ def _session(member: Member, lesson, start: datetime, rnd: random.Random) -> Non
 
 def seed_history(tree, courses: list[Course]) -> None:
     """Write the demo history once (skipped when demo sessions already exist)."""
+    from learning.seed import demo_members
+
     if db.session.scalar(select(StudySession.id).limit(1)) is not None:
         return
     rnd = random.Random(RANDOM_SEED)

@@ -25,6 +25,11 @@ def test_paused_video_earns_nothing(learner, tree):
     assert learner.play(sid, 15, speed=0, playing=False) == 0
 
 
+def test_scrubbing_a_paused_video_earns_nothing(learner, tree):
+    sid = learner.start(_video(tree).id)
+    assert learner.play(sid, 15, playing=False) == 0  # the position moved, but nothing played
+
+
 def test_claiming_play_while_the_position_stands_still_earns_nothing(learner, tree):
     sid = learner.start(_video(tree).id)
     assert learner.play(sid, 15, speed=0) == 0
@@ -132,9 +137,11 @@ def test_lesson_credit_is_capped_at_duration_times_factor(learner, tree):
 
 def test_spamming_beats_cannot_pile_up_the_tolerance(learner, tree):
     sid = learner.start(_video(tree).id)
+    learner.batch(sid, [{"position": 0, "playing": True, "visible": True, "seq": 0, "client_time": 1_000_000}])
     total = 0.0
-    for i in range(1, 11):  # ten beats in no time, each claiming 15 s of client time
-        total += learner.beat(sid, 4 * i, client_time=1_000_000 + 15_000 * i, seq=i).get_json()["credited"]
+    for i in range(1, 11):  # ten batches in no time, each claiming 15 s of client time
+        beat = {"position": 4 * i, "playing": True, "visible": True, "seq": i, "client_time": 1_000_000 + 15_000 * i}
+        total += learner.batch(sid, [beat]).get_json()["credited"]
     assert total <= 2 + 1  # the tolerance once, not ten times
 
 
@@ -150,6 +157,7 @@ def test_batch_after_a_dropped_connection_is_credited_by_client_times(learner, t
 
 def test_batch_cannot_claim_more_than_the_server_time_since_the_last_beat(learner, tree):
     sid = learner.start(_video(tree).id)
+    elapse(sid, 100)  # a long session: its own wall time is no limit here
     learner.beat(sid, 0, client_time=1_000_000, seq=1)
     elapse(sid, 10)
     beats = [{"position": 15 * i, "playing": True, "visible": True, "seq": 1 + i, "client_time": 1_000_000 + 15_000 * i}
@@ -176,7 +184,7 @@ def test_seeking_to_the_end_does_not_complete_the_lesson(learner, tree):
 def test_article_earns_time_only_while_visible(learner, tree):
     lesson = first_lesson(make_course(tree.branch1, kinds=("article",)))
     sid = learner.start(lesson.id)
-    assert learner.play(sid, 15, speed=0, visible=False) == 0
+    assert learner.play(sid, 15, start=0.5, speed=0, visible=False, playing=False) == 0  # half read, tab hidden
     elapse(sid, 15)
     assert learner.beat(sid, 0.5, playing=False).get_json()["credited"] >= 14.5
 
