@@ -96,12 +96,12 @@ def run(bench: BenchRun) -> None:
             bench.clients = level
             try:
                 ours, baseline = bench.compare((app, heartbeat), (bare, ping))
+                bench.report(f"heartbeats: {level} concurrent learner{'s' if level > 1 else ''} "
+                             f"(POST /study/sessions/{{id}}/heartbeats vs bare GET /ping)",
+                             [("heartbeat (full crediting path)", ours), ("bare Flask GET /ping", baseline)],
+                             servers=[app, bare])
             finally:
                 bench.clients = saved
             accepted, ignored, credited = _beats_written(bench, [sid for sid, _ in learners])
-            bench.report(f"heartbeats: {level} concurrent learner{'s' if level > 1 else ''} "
-                         f"(POST /study/sessions/{{id}}/heartbeats vs bare GET /ping)",
-                         [("heartbeat (full crediting path)", ours), ("bare Flask GET /ping", baseline)],
-                         servers=[app, bare])
             print(f"   server side: {accepted} beats accepted, {ignored} ignored, "
                   f"{credited:.0f} s credited over {len(learners)} sessions; statuses {ours.statuses}", flush=True)

@@ -100,6 +100,8 @@ class StudySession(db.Model):
     lesson_id: Mapped[int] = mapped_column(ForeignKey("lesson.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id"))
     source: Mapped[str] = mapped_column(String(40), default="web")
+    lesson_kind: Mapped[str] = mapped_column(String(20), default="video")  # copied at open: beats need no join
+    length_s: Mapped[float] = mapped_column(Float, default=0.0)  # media duration or reading time, at open
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)  # server time
     last_position: Mapped[float] = mapped_column(Float, default=0.0)

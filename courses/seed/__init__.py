@@ -26,7 +26,7 @@ from ..services import assignments, catalog
 from .history import seed_history
 from .texts import ARTICLES, CLIPS, COURSES
 
-CLIP_SECONDS = 8
+CLIP_SECONDS = 6
 
 
 def _member(username: str) -> Member | None:

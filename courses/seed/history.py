@@ -63,7 +63,7 @@ def _session(member: Member, lesson, start: datetime, rnd: random.Random) -> Non
     session.last_position = start_pos
     beats, seconds = _beats(lesson, length, start_pos, rnd, start.timestamp() * 1000)
     end = start + timedelta(seconds=seconds + rnd.uniform(0, 3))
-    study.apply_beats(session, lesson, length, beats, end, batch=True)
+    study.apply_beats(session, beats, end, batch=True)
     study.close(session, member, lesson, end, "client")
 
 
@@ -82,7 +82,7 @@ def seed_history(tree, courses: list[Course]) -> None:
     for c in courses:
         by_org.setdefault(c.audience_org_id, []).append(c)
     for member in members:
-        diligence = rnd.choice([0.0, 0.05, 0.15, 0.3, 0.45, 0.6])
+        diligence = rnd.choice([0.0, 0.0, 0.04, 0.08, 0.15, 0.3])
         if diligence == 0:
             continue
         visible = [c for c in courses if c.audience_org_id in member.org.ancestor_ids]

@@ -13,14 +13,14 @@ from learning.services.records import record
 from ..models import Course, CourseProgress, LearningTask, Lesson, LessonProgress, TaskAssignee
 
 
-def lesson_progress(member_id: int, lesson: Lesson, lock: bool = False) -> LessonProgress:
+def lesson_progress(member_id: int, lesson_id: int, course_id: int, lock: bool = False) -> LessonProgress:
     """The member's progress row for a lesson, created on first use."""
-    stmt = select(LessonProgress).where(LessonProgress.member_id == member_id, LessonProgress.lesson_id == lesson.id)
+    stmt = select(LessonProgress).where(LessonProgress.member_id == member_id, LessonProgress.lesson_id == lesson_id)
     row = db.session.scalar(stmt.with_for_update() if lock else stmt)
     if row is None:
         try:
             with db.session.begin_nested():
-                row = LessonProgress(member_id=member_id, lesson_id=lesson.id, course_id=lesson.course_id,
+                row = LessonProgress(member_id=member_id, lesson_id=lesson_id, course_id=course_id,
                                      credited_s=0.0, position=0.0, coverage="", coverage_ratio=0.0)
                 db.session.add(row)
         except IntegrityError:  # created concurrently

@@ -52,11 +52,13 @@ def open_session(member: Member, lesson: Lesson, source: str = "web") -> tuple[S
                        .where(StudySession.member_id == member.id, StudySession.ended_at.is_(None),
                               StudySession.superseded_at.is_(None))
                        .values(superseded_at=now))
-    progress = lesson_progress(member.id, lesson)
+    progress = lesson_progress(member.id, lesson.id, lesson.course_id)
     session = StudySession(member_id=member.id, lesson_id=lesson.id, course_id=lesson.course_id, source=source,
-                           started_at=now, last_beat_at=now,
+                           lesson_kind=lesson.kind, length_s=lesson_length(lesson), started_at=now, last_beat_at=now,
                            last_position=progress.position if lesson.kind in MEDIA_LESSON_KINDS else 0.0)
     db.session.add(session)
+    cp = course_progress(member.id, lesson.course_id)  # "continue where you left off"
+    cp.last_lesson_id, cp.last_studied_at = lesson.id, now
     db.session.flush()
     return session, progress
 
@@ -72,9 +74,9 @@ def own_session(member: Member, session_id: int, lock: bool = True) -> StudySess
     return session
 
 
-def _validate(lesson: Lesson, length: float, beats: list[dict], batch: bool) -> None:
+def _validate(kind: str, length: float, beats: list[dict], batch: bool) -> None:
     tol = float(setting("STUDY_TOLERANCE_S"))
-    limit = length + tol if lesson.kind in MEDIA_LESSON_KINDS else 1.0
+    limit = length + tol if kind in MEDIA_LESSON_KINDS else 1.0
     errors = {}
     for index, beat in enumerate(beats):
         position = beat["position"]
@@ -116,25 +118,23 @@ def heartbeat(member: Member, session_id: int, beats: list[dict], batch: bool = 
     session = own_session(member, session_id)
     if session.ended_at is not None:
         raise Conflict("This study session has ended.")
-    lesson = db.session.get(Lesson, session.lesson_id)
-    length = lesson_length(lesson)
-    _validate(lesson, length, beats, batch)
-    now = utcnow()
-    result = apply_beats(session, lesson, length, beats, now, batch)
-    return result
+    _validate(session.lesson_kind, session.length_s, beats, batch)
+    return apply_beats(session, beats, utcnow(), batch)
 
 
-def apply_beats(session: StudySession, lesson: Lesson, length: float, beats: list[dict], now: datetime,
-                batch: bool) -> dict:
+def apply_beats(session: StudySession, beats: list[dict], now: datetime, batch: bool) -> dict:
     """The crediting rules over beats received at server time `now` (see the module docstring)."""
     tol = float(setting("STUDY_TOLERANCE_S"))
     max_speed, min_speed = float(setting("STUDY_MAX_SPEED")), float(setting("STUDY_MIN_SPEED"))
-    media = lesson.kind in MEDIA_LESSON_KINDS
-    progress = lesson_progress(session.member_id, lesson, lock=True)
+    kind, length = session.lesson_kind, session.length_s
+    media = kind in MEDIA_LESSON_KINDS
+    progress = lesson_progress(session.member_id, session.lesson_id, session.course_id, lock=True)
     superseded = _is_superseded(session, now)
     budget = max(0.0, (now - session.last_beat_at).total_seconds()) + tol
     session_room = (now - session.started_at).total_seconds() + tol - session.credited_s
+    offset_ms = 0.0
     if batch:
+        offset_ms = now.timestamp() * 1000.0 - max(b["client_time"] for b in beats)
         beats = sorted(beats, key=lambda b: (b.get("seq") is None, b.get("seq") or 0, b.get("client_time") or 0))
     accepted = ignored = 0
     credited = 0.0
@@ -147,8 +147,9 @@ def apply_beats(session: StudySession, lesson: Lesson, length: float, beats: lis
         server_elapsed = max(0.0, (now - session.last_beat_at).total_seconds()) if not accepted else 0.0
         if batch and session.last_client_ms is not None:
             claimed = (client_ms - session.last_client_ms) / 1000.0
-        elif batch:  # no earlier client time to measure from: at most two beat intervals
-            claimed = min(server_elapsed, 2.0 * float(setting("STUDY_HEARTBEAT_S")))
+        elif batch:  # no earlier client time: place the batch so its newest beat is now; at most two intervals
+            placed = (client_ms + offset_ms) / 1000.0 - session.last_beat_at.timestamp()
+            claimed = max(0.0, min(placed, server_elapsed, 2.0 * float(setting("STUDY_HEARTBEAT_S"))))
         else:
             claimed = server_elapsed
         elapsed = min(claimed, budget)  # a batch shares the server-clock budget
@@ -174,7 +175,7 @@ def apply_beats(session: StudySession, lesson: Lesson, length: float, beats: lis
                 gain = elapsed
         cap = length * float(setting("STUDY_CAP_FACTOR"))
         # documents are shown in the browser's PDF viewer, whose scrolling the page cannot see
-        scrolled = 1.0 if lesson.kind == "document" else max(session.max_scroll, progress.position)
+        scrolled = 1.0 if kind == "document" else max(session.max_scroll, progress.position)
         if not media:  # reading time is earned only as far as the reader has scrolled
             cap *= scrolled
         gain = max(0.0, min(gain, cap - progress.credited_s, session_room - credited))
@@ -200,12 +201,11 @@ def apply_beats(session: StudySession, lesson: Lesson, length: float, beats: lis
         if not superseded:
             progress.position = session.last_position if media else max(progress.position, session.max_scroll)
             progress.last_studied_at = now
-            cp = course_progress(session.member_id, lesson.course_id)
-            cp.last_lesson_id, cp.last_studied_at = lesson.id, now
     completed_now = False
     if (progress.completed_at is None and progress.coverage_ratio >= float(setting("STUDY_COMPLETE_RATIO"))
             and not superseded):
-        mark_completed(db.session.get(Member, session.member_id), lesson, progress, now)
+        mark_completed(db.session.get(Member, session.member_id), db.session.get(Lesson, session.lesson_id),
+                       progress, now)
         completed_now = True
     db.session.flush()
     return {"accepted": accepted, "ignored": ignored, "credited": round(credited, 2),
@@ -236,9 +236,8 @@ def end_session(member: Member, session_id: int, final: dict | None = None, reas
     lesson = db.session.get(Lesson, session.lesson_id)
     result = {}
     if final is not None:
-        length = lesson_length(lesson)
-        _validate(lesson, length, [final], False)
-        result = apply_beats(session, lesson, length, [final], utcnow(), False)
+        _validate(session.lesson_kind, session.length_s, [final], False)
+        result = apply_beats(session, [final], utcnow(), False)
     close(session, member, lesson, utcnow(), reason)
     return {"id": session.id, "credited_seconds": int(round(session.credited_s)), "features": features(session),
             "completed": result.get("completed", False)}

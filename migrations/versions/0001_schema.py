@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:07:41.573440
+Create Date: 2026-11-22 00:59:26.003099
 
 """
 from alembic import op
@@ -340,6 +340,8 @@ def upgrade():
     sa.Column('lesson_id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('lesson_kind', sa.String(length=20), nullable=False),
+    sa.Column('length_s', sa.Float(), nullable=False),
     sa.Column('started_at', learning.timeutil.UTCDateTime(), nullable=False),
     sa.Column('last_beat_at', learning.timeutil.UTCDateTime(), nullable=False),
     sa.Column('last_position', sa.Float(), nullable=False),

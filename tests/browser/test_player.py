@@ -61,14 +61,25 @@ def _login(page, member):
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def _until(page, predicate: str, timeout: float = 20) -> None:
+    """Poll a predicate in the page (wait_for_function would eval a string, which the CSP forbids)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(predicate):
+        assert time.monotonic() < deadline, f"timed out waiting for {predicate}; console: {page.console_errors}"
+        time.sleep(0.1)
+
+
 def _play(page, lesson_id: int, seconds: float) -> float:
     """Open the lesson, play muted for `seconds`, pause; returns the media seconds really played."""
     page.goto(f"/lessons/{lesson_id}")
-    page.wait_for_selector("#study[data-session]")
-    page.wait_for_function("document.getElementById('media').readyState >= 1")
+    try:
+        page.wait_for_selector("#study[data-session]", state="attached", timeout=15000)
+    except Exception:
+        raise AssertionError(f"no study session opened; console: {page.console_errors}") from None
+    _until(page, "() => document.getElementById('media').readyState >= 1")
     start = page.evaluate("() => { const m = document.getElementById('media'); m.muted = true; m.play();"
                           " return m.currentTime; }")
-    page.wait_for_function("document.getElementById('media').currentTime > 0.2")
+    _until(page, "() => document.getElementById('media').currentTime > 0.2")
     time.sleep(seconds)
     played = page.evaluate("() => { const m = document.getElementById('media'); m.pause(); return m.currentTime; }")
     time.sleep(HEARTBEAT_S + 1)  # the pause beat and the next one reach the server

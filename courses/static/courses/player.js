@@ -2,7 +2,8 @@
 // resumes at the last position, and sends study heartbeats (position, playing, visible) to the
 // server, which decides what they are worth (DESIGN §6.1). Beats that fail for lack of a
 // network are queued with their client times and sent as one batch when the connection returns.
-(function () {
+// Deferred like app.js but included before it: start once every deferred script has run.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   const root = document.getElementById("study");
   if (!root) return;
@@ -158,4 +159,4 @@
   window.addEventListener("online", flush);
   window.addEventListener("pagehide", end);
   open();
-})();
+});
