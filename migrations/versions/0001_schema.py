@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:59:26.003099
+Create Date: 2026-11-22 00:59:31.956631
 
 """
 from alembic import op
