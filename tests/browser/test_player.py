@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +14,11 @@ from learning.extensions import db
 from tests.factories import PASSWORD, make_member, make_org
 
 pytestmark = pytest.mark.browser
+if not hasattr(pytest.importorskip("media.services"), "ingest_file"):  # not the tests' stand-in
+    pytest.skip("needs the media pipeline (package media, from branch media)", allow_module_level=True)
+if not (Path(__file__).parent / "conftest.py").exists():
+    pytest.skip("needs the shared browser fixtures (tests/browser/conftest.py, from branch f-pages)",
+                allow_module_level=True)
 HEARTBEAT_S = 2
 PLAY_S = 20
 HIDE_PAGE = """
