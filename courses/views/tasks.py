@@ -60,7 +60,8 @@ def manage_tasks():
     tasks = {t.id: t for top in tops for t in assignments.tasks_of_org(me, top)}
     return render_template("courses/manage_tasks.html", tasks=sorted(tasks.values(), key=lambda t: t.due_at,
                                                                      reverse=True),
-                           orgs=manage_orgs, courses=courses, form=request.form)
+                           orgs=manage_orgs, courses=courses, form=request.form), \
+        400 if request.method == "POST" else 200
 
 
 @bp.route("/tasks/<int:task_id>")

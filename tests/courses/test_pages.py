@@ -175,3 +175,45 @@ def test_home_page_shows_my_tasks_panel(client, page_login, tree, login_as, app)
     app.test_client().post(f"/api/v1/orgs/{tree.branch1.id}/tasks", headers=headers,
                 json={"title": "党章学习月", "course_ids": [course.id], "due_at": (utcnow() + timedelta(days=3)).isoformat()})
     assert "党章学习月" in client.get("/").get_data(as_text=True)
+
+
+def test_new_course_without_title_is_refused_and_nothing_written(client, page_login, tree):
+    _organiser_page(client, page_login, tree)
+    token = csrf_token(client, "/courses/new")
+    resp = client.post("/courses/new", data={"csrf_token": token, "title": " ", "org_id": tree.branch1.id})
+    assert resp.status_code == 400 and "课程需要标题" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(Course)) is None
+
+
+def test_pdf_over_the_size_limit_is_refused(client, page_login, tree, app):
+    _organiser_page(client, page_login, tree)
+    course = make_course(tree.branch1, kinds=(), status="draft")
+    token = csrf_token(client, f"/courses/{course.id}/edit")
+    app.config["COURSE_MAX_PDF_MB"] = 0
+    try:
+        client.post(f"/courses/{course.id}/lessons", data={"csrf_token": token, "kind": "document", "title": "大文件",
+                                                          "document": (io.BytesIO(b"%PDF-1.4\n" + b"x" * 5000), "big.pdf")},
+                    content_type="multipart/form-data")
+    finally:
+        app.config.pop("COURSE_MAX_PDF_MB")
+    assert db.session.scalar(select(Lesson)) is None
+    assert "PDF 超过大小限制" in client.get(f"/courses/{course.id}/edit").get_data(as_text=True)
+
+
+def test_task_form_without_deadline_is_refused(client, page_login, tree):
+    from courses.models import LearningTask
+
+    course = make_course(tree.branch1)
+    _organiser_page(client, page_login, tree)
+    token = csrf_token(client, "/tasks/manage")
+    resp = client.post("/tasks/manage", data={"csrf_token": token, "title": "无截止", "org_id": tree.branch1.id,
+                                              "course_ids": [course.id], "due_at": ""})
+    assert resp.status_code == 400 and "请填写截止时间" in resp.get_data(as_text=True)
+    assert db.session.scalar(select(LearningTask)) is None
+
+
+def test_form_without_csrf_token_is_refused(client, page_login, tree):
+    _organiser_page(client, page_login, tree)
+    resp = client.post("/courses/new", data={"title": "无令牌", "org_id": tree.branch1.id})
+    assert resp.status_code == 400
+    assert db.session.scalar(select(Course)) is None
