@@ -82,7 +82,7 @@ def seed_history(tree, courses: list[Course]) -> None:
     for c in courses:
         by_org.setdefault(c.audience_org_id, []).append(c)
     for member in members:
-        diligence = rnd.choice([0.0, 0.0, 0.04, 0.08, 0.15, 0.3])
+        diligence = rnd.choice([0.0, 0.0, 0.0, 0.04, 0.08, 0.2])
         if diligence == 0:
             continue
         visible = [c for c in courses if c.audience_org_id in member.org.ancestor_ids]
