@@ -1,1 +1,1 @@
-"""courses package of Pioneer Learning (see DESIGN.md §4)."""
+"""courses package of Pioneer Learning: micro-courses, lessons, study-time tracking and learning tasks."""

@@ -66,6 +66,11 @@ class Config:
         "broker_connection_retry_on_startup": True,
         "imports": [f"{p}.tasks" for p in PACKAGES if (ROOT / p / "tasks.py").exists()],
         "task_routes": {"media.tasks.*": {"queue": "media"}},  # transcodes never wait behind other work
+        # periodic jobs run by `celery beat` (courses: task reminders, stale study sessions)
+        "beat_schedule": {
+            "courses-task-reminders": {"task": "courses.tasks.send_task_reminders", "schedule": 900.0},
+            "courses-close-stale-sessions": {"task": "courses.tasks.close_stale_sessions", "schedule": 300.0},
+        },
         # lets several installations (or test runs) share one Redis without meeting
         "broker_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", ""),
                                      # seconds before an unacknowledged task (a killed worker's) is redelivered

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:18:30.932557
+Create Date: 2026-11-22 01:48:07.344026
 
 """
 from alembic import op
@@ -78,6 +78,30 @@ def upgrade():
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_token_member_id'), ['member_id'], unique=False)
 
+    op.create_table('course',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('audience_org_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('cover_path', sa.String(length=400), nullable=True),
+    sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('published_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('archived_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['audience_org_id'], ['org.id'], name=op.f('fk_course_audience_org_id_org')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_course_created_by_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_course_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course'))
+    )
+    with op.batch_alter_table('course', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_course_audience_org_id'), ['audience_org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_course_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_course_status'), ['status'], unique=False)
+
     op.create_table('learning_record',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -101,6 +125,23 @@ def upgrade():
         batch_op.create_index('ix_learning_record_member_time', ['member_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_learning_record_org_time', ['org_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_learning_record_verb'), ['verb'], unique=False)
+
+    op.create_table('learning_task',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('course_ids', sa.JSON(), nullable=False),
+    sa.Column('due_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_learning_task_created_by_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_learning_task_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_task'))
+    )
+    with op.batch_alter_table('learning_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_learning_task_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_learning_task_org_id'), ['org_id'], unique=False)
 
     op.create_table('media_asset',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -296,6 +337,27 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_role_grant_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grant_org_id'), ['org_id'], unique=False)
 
+    op.create_table('lesson',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=False),
+    sa.Column('text_chars', sa.Integer(), nullable=False),
+    sa.Column('media_asset_id', sa.Integer(), nullable=True),
+    sa.Column('document_path', sa.String(length=400), nullable=True),
+    sa.Column('document_name', sa.String(length=255), nullable=True),
+    sa.Column('reading_s', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_lesson_course_id_course')),
+    sa.ForeignKeyConstraint(['media_asset_id'], ['media_asset.id'], name=op.f('fk_lesson_media_asset_id_media_asset')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson'))
+    )
+    with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lesson_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lesson_media_asset_id'), ['media_asset_id'], unique=False)
+
     op.create_table('offline_attendance',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('session_id', sa.Integer(), nullable=False),
@@ -353,11 +415,127 @@ def upgrade():
         batch_op.create_index('ix_points_entry_org_time', ['org_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_points_entry_record_id'), ['record_id'], unique=False)
 
+    op.create_table('task_assignee',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('completed_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('on_time', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_task_assignee_member_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_task_assignee_org_id_org')),
+    sa.ForeignKeyConstraint(['task_id'], ['learning_task.id'], name=op.f('fk_task_assignee_task_id_learning_task')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_assignee')),
+    sa.UniqueConstraint('task_id', 'member_id', name=op.f('uq_task_assignee_task_id_member_id'))
+    )
+    with op.batch_alter_table('task_assignee', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_assignee_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_task_assignee_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_task_assignee_task_id'), ['task_id'], unique=False)
+
+    op.create_table('course_progress',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('lessons_completed', sa.Integer(), nullable=False),
+    sa.Column('last_lesson_id', sa.Integer(), nullable=True),
+    sa.Column('last_studied_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('completed_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_course_progress_course_id_course')),
+    sa.ForeignKeyConstraint(['last_lesson_id'], ['lesson.id'], name=op.f('fk_course_progress_last_lesson_id_lesson')),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_course_progress_member_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_course_progress')),
+    sa.UniqueConstraint('member_id', 'course_id', name=op.f('uq_course_progress_member_id_course_id'))
+    )
+    with op.batch_alter_table('course_progress', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_course_progress_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_course_progress_member_id'), ['member_id'], unique=False)
+
+    op.create_table('lesson_progress',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('lesson_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('credited_s', sa.Float(), nullable=False),
+    sa.Column('position', sa.Float(), nullable=False),
+    sa.Column('coverage', sa.Text(), nullable=False),
+    sa.Column('coverage_ratio', sa.Float(), nullable=False),
+    sa.Column('completed_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('last_studied_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_lesson_progress_course_id_course')),
+    sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], name=op.f('fk_lesson_progress_lesson_id_lesson')),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_lesson_progress_member_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lesson_progress')),
+    sa.UniqueConstraint('member_id', 'lesson_id', name=op.f('uq_lesson_progress_member_id_lesson_id'))
+    )
+    with op.batch_alter_table('lesson_progress', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lesson_progress_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lesson_progress_lesson_id'), ['lesson_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_lesson_progress_member_id'), ['member_id'], unique=False)
+
+    op.create_table('study_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('lesson_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=40), nullable=False),
+    sa.Column('lesson_kind', sa.String(length=20), nullable=False),
+    sa.Column('length_s', sa.Float(), nullable=False),
+    sa.Column('started_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('last_beat_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('last_position', sa.Float(), nullable=False),
+    sa.Column('last_seq', sa.Integer(), nullable=True),
+    sa.Column('last_client_ms', sa.Float(), nullable=True),
+    sa.Column('last_visible', sa.Boolean(), nullable=True),
+    sa.Column('superseded_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('ended_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('end_reason', sa.String(length=20), nullable=True),
+    sa.Column('credited_s', sa.Float(), nullable=False),
+    sa.Column('beats', sa.Integer(), nullable=False),
+    sa.Column('ignored_beats', sa.Integer(), nullable=False),
+    sa.Column('interval_n', sa.Integer(), nullable=False),
+    sa.Column('interval_sum', sa.Float(), nullable=False),
+    sa.Column('interval_sumsq', sa.Float(), nullable=False),
+    sa.Column('seeks', sa.Integer(), nullable=False),
+    sa.Column('visibility_changes', sa.Integer(), nullable=False),
+    sa.Column('max_speed', sa.Float(), nullable=False),
+    sa.Column('max_scroll', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], name=op.f('fk_study_session_course_id_course')),
+    sa.ForeignKeyConstraint(['lesson_id'], ['lesson.id'], name=op.f('fk_study_session_lesson_id_lesson')),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_study_session_member_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_study_session'))
+    )
+    with op.batch_alter_table('study_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_study_session_lesson_id'), ['lesson_id'], unique=False)
+        batch_op.create_index('ix_study_session_member_open', ['member_id', 'ended_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('study_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_study_session_member_open')
+        batch_op.drop_index(batch_op.f('ix_study_session_lesson_id'))
+
+    op.drop_table('study_session')
+    with op.batch_alter_table('lesson_progress', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lesson_progress_member_id'))
+        batch_op.drop_index(batch_op.f('ix_lesson_progress_lesson_id'))
+        batch_op.drop_index(batch_op.f('ix_lesson_progress_course_id'))
+
+    op.drop_table('lesson_progress')
+    with op.batch_alter_table('course_progress', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_course_progress_member_id'))
+        batch_op.drop_index(batch_op.f('ix_course_progress_course_id'))
+
+    op.drop_table('course_progress')
+    with op.batch_alter_table('task_assignee', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_assignee_task_id'))
+        batch_op.drop_index(batch_op.f('ix_task_assignee_org_id'))
+        batch_op.drop_index(batch_op.f('ix_task_assignee_member_id'))
+
+    op.drop_table('task_assignee')
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_points_entry_record_id'))
         batch_op.drop_index('ix_points_entry_org_time')
@@ -369,6 +547,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_offline_attendance_session_id'))
 
     op.drop_table('offline_attendance')
+    with op.batch_alter_table('lesson', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lesson_media_asset_id'))
+        batch_op.drop_index(batch_op.f('ix_lesson_course_id'))
+
+    op.drop_table('lesson')
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grant_org_id'))
         batch_op.drop_index(batch_op.f('ix_role_grant_member_id'))
@@ -407,12 +590,23 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_media_asset_org_id'))
 
     op.drop_table('media_asset')
+    with op.batch_alter_table('learning_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_learning_task_org_id'))
+        batch_op.drop_index(batch_op.f('ix_learning_task_due_at'))
+
+    op.drop_table('learning_task')
     with op.batch_alter_table('learning_record', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_learning_record_verb'))
         batch_op.drop_index('ix_learning_record_org_time')
         batch_op.drop_index('ix_learning_record_member_time')
 
     op.drop_table('learning_record')
+    with op.batch_alter_table('course', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_course_status'))
+        batch_op.drop_index(batch_op.f('ix_course_org_id'))
+        batch_op.drop_index(batch_op.f('ix_course_audience_org_id'))
+
+    op.drop_table('course')
     with op.batch_alter_table('api_token', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_token_member_id'))
 

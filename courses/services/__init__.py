@@ -1,0 +1,1 @@
+"""Business logic of the courses package: catalogue, study-time protocol, progress, learning tasks."""
