@@ -1,6 +1,7 @@
 """Attempt endpoints: answers with server times, idempotent submit, results, grading, the wrong-answer book."""
 from __future__ import annotations
 
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from learning.auth import actor
@@ -25,15 +26,16 @@ def _live(attempt_id: int):
 
 
 @attempts_blp.route("/<int:attempt_id>")
-@attempts_blp.response(200, s.ResultSchema)
-@attempts_blp.alt_response(200, schema=s.AttemptSchema, description="while the attempt runs")
+@attempts_blp.alt_response(200, schema=s.ResultSchema, description="the result once the attempt is over")
+@attempts_blp.alt_response(200, schema=s.AttemptSchema, description="while the attempt runs",
+                           success=True)
 def get_attempt(attempt_id):
     """A running attempt (to resume it), or the result once it is over."""
     attempt = attempts.require_attempt(actor(), attempt_id)
     if attempt.state == "open" and not attempts.close_if_expired(attempt):
-        return s.AttemptSchema().dump(attempts.attempt_payload(attempt))
+        return jsonify(s.AttemptSchema().dump(attempts.attempt_payload(attempt)))
     db.session.commit()
-    return attempts.result_payload(attempt)
+    return jsonify(s.ResultSchema().dump(attempts.result_payload(attempt)))
 
 
 @attempts_blp.route("/<int:attempt_id>/questions/<int:question_id>/shown", methods=["POST"])

@@ -74,11 +74,7 @@ def start_attempt(quiz_id):
         from ..tasks import schedule_close
 
         schedule_close(attempt)
-    if not created:
-        from ..schemas import AttemptSchema
-
-        return AttemptSchema().dump(attempts.attempt_payload(attempt)), 200
-    return attempts.attempt_payload(attempt)
+    return attempts.attempt_payload(attempt), 201 if created else 200
 
 
 @quizzes_blp.route("/<int:quiz_id>/statistics")
