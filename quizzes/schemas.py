@@ -311,6 +311,8 @@ class PeriodSchema(Schema):
 
 class StatisticsSchema(Schema):
     quiz_id = fields.Integer()
+    mode = fields.String(metadata={"description": "question (fixed pool) or slot (random pool, per position)"})
     test = fields.Dict()
     questions = fields.List(fields.Dict())
+    slots = fields.List(fields.Dict())
     period = fields.Dict()

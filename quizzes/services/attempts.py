@@ -56,9 +56,9 @@ def open_attempt(quiz: Quiz, member: Member) -> Attempt | None:
                                                    Attempt.state == "open").order_by(Attempt.id.desc()))
 
 
-def start(actor: Member, quiz: Quiz) -> tuple[Attempt, bool]:
-    """Start an attempt (or resume the running one); returns (attempt, created)."""
-    now = utcnow()
+def start(actor: Member, quiz: Quiz, *, now: datetime | None = None) -> tuple[Attempt, bool]:
+    """Start an attempt (or resume the running one); returns (attempt, created). `now` is for replays."""
+    now = now or utcnow()
     running = open_attempt(quiz, actor)
     if running is not None and not close_if_expired(running, now):
         return running, False
@@ -146,11 +146,11 @@ def _item(attempt: Attempt, question_id: int) -> AttemptItem:
     raise NotFound("This question is not part of the attempt.")
 
 
-def mark_shown(attempt: Attempt, question_id: int) -> AttemptItem:
+def mark_shown(attempt: Attempt, question_id: int, *, now: datetime | None = None) -> AttemptItem:
     """Note the server time a question was first shown."""
     item = _item(attempt, question_id)
     if item.shown_at is None:
-        item.shown_at = utcnow()
+        item.shown_at = now or utcnow()
         db.session.flush()
     return item
 
@@ -160,9 +160,9 @@ def _inferred_shown_at(attempt: Attempt, item: AttemptItem) -> datetime:
     return max(earlier + [attempt.started_at])
 
 
-def save_answer(attempt: Attempt, question_id: int, response) -> dict:
+def save_answer(attempt: Attempt, question_id: int, response, *, now: datetime | None = None) -> dict:
     """Store a response with its server time; in after-each mode grade it at once."""
-    now = utcnow()
+    now = now or utcnow()
     if attempt.state != "open":
         raise AttemptClosed("This attempt is over; answers are no longer accepted.")
     item = _item(attempt, question_id)

@@ -18,6 +18,8 @@ from .bank import plain_text
 
 LOW_EFFICIENCY = 15.0  # Moodle's guidance: discriminative efficiency under 15 % is dubious
 TIME_BINS = (0, 5, 10, 20, 30, 60, 120, 300)
+TEST_FIGURES = ("mean", "median", "sd", "skewness", "kurtosis", "cic", "error_ratio", "standard_error")
+QUESTION_FIGURES = ("facility", "sd", "effective_weight", "discrimination_index", "discriminative_efficiency")
 
 
 def _none(value) -> float | None:
@@ -27,7 +29,7 @@ def _none(value) -> float | None:
 def test_statistics(totals: np.ndarray, p: int, item_variances: np.ndarray) -> dict:
     """Mean, median, SD, skewness, kurtosis, CIC (Cronbach α), error ratio, standard error of totals."""
     s = len(totals)
-    out = {"attempts": s, "questions": p}
+    out = {"attempts": s, "questions": p, **{k: None for k in TEST_FIGURES}}
     if s == 0:
         return out
     mean = float(totals.mean())
@@ -84,7 +86,7 @@ def item_statistics(marks: np.ndarray, max_marks: np.ndarray, guess: list[float 
     questions = []
     for j in range(p):
         n = int(counts[j])
-        stat = {"index": j, "attempts": n, "max_mark": float(max_marks[j]),
+        stat = {**{k: None for k in QUESTION_FIGURES}, "index": j, "attempts": n, "max_mark": float(max_marks[j]),
                 "intended_weight": 100.0 * max_marks[j] / test_total if test_total else None,
                 "random_guess_score": None if guess is None else guess[j]}
         if n:
@@ -145,44 +147,72 @@ def time_distribution(seconds: list[float]) -> dict:
             "median": float(np.median(values)), "p90": float(np.percentile(values, 90))}
 
 
-def quiz_statistics(quiz: Quiz, start: datetime | None = None, end: datetime | None = None) -> dict:
-    """Moodle's statistics over a quiz's closed attempts (optionally submitted in a period), with answer times."""
-    stmt = (select(AttemptItem.attempt_id, AttemptItem.question_id, AttemptItem.score, AttemptItem.max_score,
-                   AttemptItem.shown_at, AttemptItem.answered_at)
+def _load(quiz: Quiz, start: datetime | None, end: datetime | None):
+    stmt = (select(AttemptItem.attempt_id, AttemptItem.question_id, AttemptItem.position, AttemptItem.score,
+                   AttemptItem.max_score, AttemptItem.shown_at, AttemptItem.answered_at)
             .join(Attempt, Attempt.id == AttemptItem.attempt_id)
             .where(Attempt.quiz_id == quiz.id, Attempt.state == "closed"))
     if start:
         stmt = stmt.where(Attempt.submitted_at >= start)
     if end:
         stmt = stmt.where(Attempt.submitted_at <= end)
-    rows = db.session.execute(stmt).all()
+    return db.session.execute(stmt).all()
+
+
+def _matrix(rows, column_of, columns):
     attempt_ids = sorted({r[0] for r in rows})
-    question_ids = sorted({r[1] for r in rows})
     a_index = {a: i for i, a in enumerate(attempt_ids)}
-    q_index = {q: j for j, q in enumerate(question_ids)}
-    marks = np.full((len(attempt_ids), len(question_ids)), np.nan)
-    max_marks = np.ones(len(question_ids))
+    c_index = {c: j for j, c in enumerate(columns)}
+    marks = np.full((len(attempt_ids), len(columns)), np.nan)
+    max_sum = np.zeros(len(columns))
+    max_count = np.zeros(len(columns))
+    for row in rows:
+        j = c_index[column_of(row)]
+        marks[a_index[row[0]], j] = row[3] or 0.0
+        max_sum[j] += row[4] or 1.0
+        max_count[j] += 1
+    return marks, np.where(max_count > 0, max_sum / np.maximum(max_count, 1), 1.0)
+
+
+def quiz_statistics(quiz: Quiz, start: datetime | None = None, end: datetime | None = None) -> dict:
+    """Moodle's statistics over a quiz's closed attempts (optionally submitted in a period), with answer times.
+
+    A fixed pool is analysed per question. A random pool is analysed as Moodle analyses random
+    slots: per position in the attempt (each slot complete), with each drawn question's own
+    figures as a variant list.
+    """
+    rows = _load(quiz, start, end)
+    question_ids = sorted({r[1] for r in rows})
+    info = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(question_ids)))} \
+        if question_ids else {}
     times: dict[int, list[float]] = {q: [] for q in question_ids}
-    for attempt_id, question_id, score, max_score, shown_at, answered_at in rows:
-        j = q_index[question_id]
-        marks[a_index[attempt_id], j] = score or 0.0
-        max_marks[j] = max_score or 1.0
-        if shown_at and answered_at:
-            times[question_id].append(max(0.0, (answered_at - shown_at).total_seconds()))
-    info = {}
-    if question_ids:
-        for q in db.session.scalars(select(Question).where(Question.id.in_(question_ids))):
-            info[q.id] = q
+    for row in rows:
+        if row[5] and row[6]:
+            times[row[1]].append(max(0.0, (row[6] - row[5]).total_seconds()))
+    marks, max_marks = _matrix(rows, lambda r: r[1], question_ids)
     guess = [random_guess_score(info[q].current) if q in info else None for q in question_ids]
-    result = item_statistics(marks, max_marks, guess) if question_ids else {
-        "test": {"attempts": 0, "questions": 0}, "questions": []}
-    for stat, qid in zip(result["questions"], question_ids):
+    by_question = item_statistics(marks, max_marks, guess) if question_ids else {
+        "test": test_statistics(np.zeros(0), 0, np.zeros(0)), "questions": []}
+    for stat, qid in zip(by_question["questions"], question_ids):
         q = info.get(qid)
         stat.pop("index", None)
         stat.update(question_id=qid, type=q.type if q else None,
                     stem=plain_text(q.current.stem)[:120] if q else "",
                     knowledge_points=list(q.current.knowledge_points or []) if q else [],
                     times=time_distribution(times[qid]))
-    result["quiz_id"] = quiz.id
-    result["period"] = {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None}
+    result = {"quiz_id": quiz.id, "mode": "question", "test": by_question["test"],
+              "questions": by_question["questions"], "slots": [],
+              "period": {"from": start.isoformat() if start else None, "to": end.isoformat() if end else None}}
+    if quiz.pool.get("mode") != "fixed" and rows:
+        positions = sorted({r[2] for r in rows})
+        slot_marks, slot_max = _matrix(rows, lambda r: r[2], positions)
+        by_slot = item_statistics(slot_marks, slot_max)
+        slot_times: dict[int, list[float]] = {p: [] for p in positions}
+        for row in rows:
+            if row[5] and row[6]:
+                slot_times[row[2]].append(max(0.0, (row[6] - row[5]).total_seconds()))
+        for stat, position in zip(by_slot["questions"], positions):
+            stat.pop("index", None)
+            stat.update(position=position, times=time_distribution(slot_times[position]))
+        result.update(mode="slot", test=by_slot["test"], slots=by_slot["questions"])
     return result

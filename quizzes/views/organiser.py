@@ -167,14 +167,17 @@ def statistics_page(quiz_id: int):
     except DomainError as exc:
         abort(404 if exc.status == 404 else 403)
     stats = statistics.quiz_statistics(quiz)
-    facility = bar_chart([(f"Q{i + 1}", q.get("facility") or 0, bool(q["flags"]))
-                          for i, q in enumerate(stats["questions"])], maximum=100, unit="%")
-    discrimination = bar_chart([(f"Q{i + 1}", q.get("discrimination_index") or 0, bool(q["flags"]))
-                                for i, q in enumerate(stats["questions"])], maximum=100, unit="%", signed=True)
-    times = {q["question_id"]: bar_chart([(b["label"], b["count"], False) for b in q["times"]["bins"]])
-             for q in stats["questions"]}
-    return render_template("quizzes/statistics.html", quiz=quiz, stats=stats, facility=facility,
-                           discrimination=discrimination, times=times)
+    rows = stats["slots"] if stats["mode"] == "slot" else stats["questions"]
+    labels = [(f"#{r['position']}" if stats["mode"] == "slot" else f"Q{i + 1}") for i, r in enumerate(rows)]
+    facility = bar_chart([(lab, r.get("facility") or 0, bool(r["flags"])) for lab, r in zip(labels, rows)],
+                         maximum=100, unit="%")
+    discrimination = bar_chart([(lab, r.get("discrimination_index") or 0, bool(r["flags"]))
+                                for lab, r in zip(labels, rows)], maximum=100, unit="%", signed=True)
+    median_times = bar_chart([(lab, r["times"]["median"] or 0, False) for lab, r in zip(labels, rows)], unit=" s")
+    times = {i: bar_chart([(b["label"], b["count"], False) for b in q["times"]["bins"]])
+             for i, q in enumerate(stats["questions"])}
+    return render_template("quizzes/statistics.html", quiz=quiz, stats=stats, rows=rows, labels=labels,
+                           facility=facility, discrimination=discrimination, times=times, median_times=median_times)
 
 
 @bp.route("/<int:quiz_id>/grading", methods=["GET", "POST"])
