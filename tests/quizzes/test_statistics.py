@@ -144,3 +144,31 @@ def test_statistics_period_from_after_to_is_refused(db, tree, client, login_as):
     resp = client.get(f"/api/v1/quizzes/{quiz.id}/statistics", headers=headers,
                       query_string={"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"})
     assert resp.status_code == 422
+
+
+def test_random_pool_is_analysed_per_position_like_moodles_random_slots(db, tree, client, login_as):
+    from quizzes.services.quizzes import create_quiz
+
+    for _ in range(6):
+        make_question(tree.branch1, "true_false")
+    quiz = create_quiz(tree.branch1, {"kind": "weekly", "title": "随机", "attempts_allowed": 0,
+                                      "pool": {"mode": "random", "count": 3}})
+    rows = []
+    for n in range(8):
+        member = make_member(tree.branch1)
+        attempt, _ = attempt_service.start(member, quiz)
+        row = []
+        for item in attempt.items:
+            right = (n + item.position) % 3 != 0
+            item.response, item.answered_at = (["T"] if right else ["F"]), utcnow()
+            row.append(1.0 if right else 0.0)
+        attempt_service.submit(attempt)
+        rows.append(row)
+    db.session.commit()
+    _, headers = login_as("organiser", tree.branch1)
+    body = client.get(f"/api/v1/quizzes/{quiz.id}/statistics", headers=headers).get_json()
+    expected = item_statistics(np.array(rows), np.ones(3))
+    assert body["mode"] == "slot" and [s["position"] for s in body["slots"]] == [1, 2, 3]
+    assert [s["facility"] for s in body["slots"]] == pytest.approx([q["facility"] for q in expected["questions"]])
+    assert body["test"]["cic"] == pytest.approx(expected["test"]["cic"])
+    assert sum(q["attempts"] for q in body["questions"]) == 24
