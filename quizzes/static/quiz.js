@@ -1,6 +1,7 @@
 // The phone quiz page: one question per screen, server countdown, progress, and every answer saved
 // (confirmed by the server) before the next question shows.
-(function () {
+// Runs at DOMContentLoaded: app.js (window.pioneer) is deferred after this script.
+document.addEventListener("DOMContentLoaded", function () {
   "use strict";
   const app = document.getElementById("quiz-app");
   if (!app) return;
@@ -217,4 +218,4 @@
   $("q-prev").addEventListener("click", function () { go(-1); });
   $("q-submit").addEventListener("click", function () { submit(true); });
   start();
-})();
+});
