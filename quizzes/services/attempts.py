@@ -87,11 +87,13 @@ def start(actor: Member, quiz: Quiz, *, now: datetime | None = None) -> tuple[At
         if running is None:
             raise Conflict("The attempt could not be started; try again.") from None
         return running, False
-    versions = {q.id: q.current_version_id for q in db.session.scalars(select(Question).where(Question.id.in_(ids)))}
+    versions = {v.question_id: v for v in db.session.scalars(
+        select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(Question.id.in_(ids)))}
     rng = random.Random(seed)
     total = 0.0
     for position, qid in enumerate(ids, start=1):
-        version = db.session.get(QuestionVersion, versions[qid])
+        version = versions[qid]
         keys = [o["key"] for o in version.options]
         if quiz.shuffle_options and version.type in ("single_choice", "multiple_choice"):
             rng.shuffle(keys)
