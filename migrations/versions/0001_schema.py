@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:10:58.793770
+Create Date: 2026-11-22 00:34:33.603134
 
 """
 from alembic import op
