@@ -82,8 +82,9 @@ def _setup(app) -> dict:
         db.create_all()
         top = orgs.create_org("基准测试党委", "committee", None)
         branch = orgs.create_org("基准测试党支部", "branch", top)
-        questions = [bank.create_question(branch, {"type": "single_choice", "stem": f"第{i}题", "options": ["甲", "乙", "丙"],
-                                                   "answer": "A", "knowledge_points": ["党章"]}) for i in range(10)]
+        questions = [bank.create_question(branch, {"type": "single_choice", "stem": f"第{i}题",
+                                                   "options": ["甲", "乙", "丙"], "answer": "A",
+                                                   "knowledge_points": ["党章"]}) for i in range(10)]
         quiz = quizzes.create_quiz(branch, {"kind": "practice", "title": "基准", "attempts_allowed": 0,
                                             "pool": {"mode": "fixed", "question_ids": [q.id for q in questions]}})
         tokens = []
@@ -305,14 +306,15 @@ def bench_statistics_from_db(app) -> None:
         quiz = quizzes.create_quiz(org, {"kind": "weekly", "title": "统计基准", "attempts_allowed": 0,
                                          "pool": {"mode": "fixed", "question_ids": [q.id for q in qs]}})
         now = utcnow()
-        attempt_rows = [{"quiz_id": quiz.id, "member_id": member.id, "org_id": org.id, "number": i + 1, "day": now.date(),
-                         "seed": 1, "state": "closed", "started_at": now, "submitted_at": now, "max_score": 20.0}
+        attempt_rows = [{"quiz_id": quiz.id, "member_id": member.id, "org_id": org.id, "number": i + 1,
+                         "day": now.date(), "seed": 1, "state": "closed", "started_at": now, "submitted_at": now, "max_score": 20.0}
                         for i in range(10000)]
         ids = list(db.session.scalars(insert(Attempt).returning(Attempt.id, sort_by_parameter_order=True),
                                       attempt_rows))
         marks = (rng.random((10000, 20)) < 0.7).astype(float)
         items = [{"attempt_id": a, "position": j + 1, "question_id": q.id, "version_id": q.current_version_id,
-                  "option_order": [], "max_score": 1.0, "score": float(marks[i, j]), "shown_at": now, "answered_at": now}
+                  "option_order": [], "max_score": 1.0, "score": float(marks[i, j]), "shown_at": now,
+                  "answered_at": now}
                  for i, a in enumerate(ids) for j, q in enumerate(qs)]
         db.session.execute(insert(AttemptItem), items)
         db.session.commit()

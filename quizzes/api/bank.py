@@ -112,7 +112,24 @@ def run_import(me_, data: dict) -> ImportJob:
     return job
 
 
+_IMPORT_FIELDS = {
+    "org_id": {"type": "integer", "description": "the org whose bank receives the questions"},
+    "format": {"type": "string", "enum": ["xlsx", "csv", "gift", "moodle_xml"],
+               "description": "taken from the file name when absent"},
+    "valid_only": {"type": "boolean", "description": "import the valid questions even if others have errors"},
+}
+IMPORT_BODY = {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file", "org_id"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": ".xlsx/.csv (template headers), "
+                 ".gift/.txt (Moodle GIFT) or .xml (Moodle XML)"}, **_IMPORT_FIELDS}}},
+    "application/json": {"schema": {"type": "object", "required": ["content_base64", "org_id"], "properties": {
+        "content_base64": {"type": "string", "format": "byte"}, "filename": {"type": "string"},
+        **_IMPORT_FIELDS}}},
+}}
+
+
 @bank_blp.route("/questions/import", methods=["POST"])
+@bank_blp.doc(requestBody=IMPORT_BODY)
 @bank_blp.response(201, s.ImportJobSchema)
 def import_questions():
     """Import XLSX/CSV (template headers), Moodle GIFT or Moodle XML; all or nothing unless valid_only."""

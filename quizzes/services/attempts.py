@@ -222,8 +222,8 @@ def _after_grading(attempt: Attempt, item: AttemptItem, now: datetime) -> None:
     member = db.session.get(Member, attempt.member_id)
     time_s = max(0, int(round((item.answered_at - (item.shown_at or attempt.started_at)).total_seconds())))
     version = item.version
-    record(member, "answered", "question", item.question_id, idempotency_key=f"quiz-answer:{attempt.id}:{item.question_id}",
-           object_name=plain_text(version.stem)[:200],
+    record(member, "answered", "question", item.question_id,
+           idempotency_key=f"quiz-answer:{attempt.id}:{item.question_id}", object_name=plain_text(version.stem)[:200],
            result={"success": bool(item.correct), "score": item.score, "max_score": item.max_score,
                    "response": item.response, "time_s": time_s, "attempt_id": attempt.id, "quiz_id": quiz.id,
                    "quiz_kind": quiz.kind, "knowledge_points": list(version.knowledge_points or []),

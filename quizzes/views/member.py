@@ -11,7 +11,7 @@ from learning.extensions import db
 from learning.services import scope
 from learning.ui import register_home_panel, register_nav
 
-from ..models import Attempt, Quiz
+from ..models import Attempt
 from ..services import attempts, quizzes as quiz_service, wrongbook
 from ..services.grading import correct_answer_view
 from . import bp

@@ -81,7 +81,8 @@ def create_quiz():
             "kind": form.get("kind"), "title": form.get("title", ""), "description": form.get("description") or None,
             "course_id": _int("course_id"), "open_at": _when("open_at"), "close_at": _when("close_at"),
             "time_limit_s": (_int("time_limit_min") or 0) * 60 or None, "question_time_s": _int("question_time_s"),
-            "pool": pool, "shuffle_questions": "shuffle_questions" in form, "shuffle_options": "shuffle_options" in form,
+            "pool": pool, "shuffle_questions": "shuffle_questions" in form,
+            "shuffle_options": "shuffle_options" in form,
             "attempts_allowed": _int("attempts_allowed") or 0, "pass_mark": float(_int("pass_mark") or 60),
             "show_answers": form.get("show_answers", "after_submit")}, by=_me())
     except DomainError as exc:

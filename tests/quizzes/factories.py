@@ -25,7 +25,8 @@ def make_question(org, type="single_choice", **fields):
 
 def make_quiz(org, questions, **settings):
     """A published quiz over a fixed list of questions (flushed); multiple choice has partial credit."""
-    data = {"kind": "weekly", "title": f"测验{next(_n)}", "pool": {"mode": "fixed", "question_ids": [q.id for q in questions]},
+    data = {"kind": "weekly", "title": f"测验{next(_n)}",
+            "pool": {"mode": "fixed", "question_ids": [q.id for q in questions]},
             "shuffle_questions": False, "shuffle_options": False, "attempts_allowed": 0} | settings
     return quiz_service.create_quiz(org, data)
 

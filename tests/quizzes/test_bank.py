@@ -114,3 +114,37 @@ def test_quiz_may_not_use_a_sibling_branchs_questions(db, tree, client, organise
     err = assert_error(_quiz(client, organiser, tree.branch1, pool={"mode": "fixed", "question_ids": [other.id]}),
                        422)
     assert "pool" in err["errors"]
+
+
+@pytest.mark.parametrize("body", [["a", "list"], "a string", 42, None], ids=["list", "string", "number", "null"])
+def test_json_bodies_of_the_wrong_type_are_refused_by_every_quizzes_write(app, db, tree, client, login_as, body):
+    import json
+    import re
+
+    from tests.quizzes.factories import make_quiz
+
+    _, headers = login_as("organiser", tree.branch1)
+    question = make_question(tree.branch1)
+    quiz = make_quiz(tree.branch1, [question])
+    db.session.commit()
+    ids = {"question_id": question.id, "quiz_id": quiz.id, "attempt_id": 1}
+    spec = client.get("/api/v1/openapi.json").get_json()
+    failures = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        module = getattr(view, "view_class", view).__module__
+        if not rule.rule.startswith("/api/v1") or not module.startswith("quizzes."):
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for method in sorted(rule.methods & {"POST", "PUT", "PATCH"}):
+            op = spec["paths"][path][method.lower()]
+            if "application/json" not in op.get("requestBody", {}).get("content", {}):
+                continue
+            url = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(ids.get(m.group(1), 1)), rule.rule)
+            resp = client.open(url, method=method, data=json.dumps(body), content_type="application/json",
+                               headers=headers)
+            payload = resp.get_json(silent=True)
+            if not (400 <= resp.status_code < 500 and isinstance(payload, dict) and payload.get("code")):
+                failures.append(f"{method} {rule.rule}: {resp.status_code} {resp.get_data(as_text=True)[:160]}")
+    assert not failures, "\n".join(failures)
+    assert db.session.scalar(select(func.count(Question.id))) == 1

@@ -1,13 +1,12 @@
 """Item statistics against an independent numpy computation of Moodle's formulas on a generated matrix."""
 import numpy as np
 import pytest
-from sqlalchemy import select
 
 from learning.timeutil import utcnow
-from quizzes.models import Attempt, AttemptItem
+
 from quizzes.services import attempts as attempt_service
 from quizzes.services.statistics import item_statistics, time_distribution
-from tests.factories import bearer, make_member
+from tests.factories import make_member
 from tests.quizzes.factories import make_question, make_quiz
 
 
