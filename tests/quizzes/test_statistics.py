@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from learning.timeutil import utcnow
-
 from quizzes.services import attempts as attempt_service
 from quizzes.services.statistics import item_statistics, time_distribution
 from tests.factories import make_member
