@@ -302,11 +302,28 @@ def search(actor: Member, *, org_id: int | None = None, q: str | None = None, ty
     return stmt
 
 
+def shared_banks_above(actor: Member) -> list[tuple[Org, int]]:
+    """Banks of orgs above the caller's managed orgs (usable by their quizzes, not editable), with sizes."""
+    managed = list(db.session.scalars(scope.scoped_orgs(actor, "quiz.manage")))
+    managed_ids = {o.id for o in managed}
+    above = {a for o in managed for a in o.ancestor_ids if a not in managed_ids}
+    if not above:
+        return []
+    rows = db.session.execute(select(Question.org_id, func.count()).where(
+        Question.org_id.in_(above), Question.archived_at.is_(None)).group_by(Question.org_id)).all()
+    orgs = {o.id: o for o in db.session.scalars(select(Org).where(Org.id.in_([r[0] for r in rows])))}
+    return [(orgs[org_id], n) for org_id, n in rows]
+
+
 def knowledge_points_in(actor: Member) -> list[tuple[str, int]]:
-    """Knowledge points used by questions in the caller's bank, with counts."""
+    """Knowledge points of the banks the caller's quizzes may draw from (own and above), with counts."""
+    org_ids = [o.id for o, _ in shared_banks_above(actor)]
+    visible = scope.org_clause(actor, "quiz.manage")
+    if org_ids:
+        visible = or_(visible, Question.org_id.in_(org_ids))
     rows = db.session.execute(
         select(QuestionTag.knowledge_point, func.count())
         .join(Question, Question.id == QuestionTag.question_id).join(Org, Org.id == Question.org_id)
-        .where(scope.org_clause(actor, "quiz.manage"), Question.archived_at.is_(None))
+        .where(visible, Question.archived_at.is_(None))
         .group_by(QuestionTag.knowledge_point).order_by(func.count().desc())).all()
     return [(kp, n) for kp, n in rows]

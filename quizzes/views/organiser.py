@@ -113,7 +113,8 @@ def bank_page():
                               .order_by(ImportJob.id.desc()).limit(10)).all()
     return render_template("quizzes/bank.html", questions=questions, total=total, page=page, per_page=PER_PAGE,
                            orgs=orgs, jobs=jobs, types=QUESTION_TYPES, type_labels=bank.TYPE_LABELS,
-                           points=bank.knowledge_points_in(_me()), plain_text=bank.plain_text)
+                           points=bank.knowledge_points_in(_me()), plain_text=bank.plain_text,
+                           shared=bank.shared_banks_above(_me()))
 
 
 @bp.route("/bank/template.xlsx")

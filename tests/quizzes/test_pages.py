@@ -175,3 +175,13 @@ def test_demo_seed_is_idempotent_and_writes_history_through_records(app, db):
     assert {"daily", "weekly", "special"} <= kinds
     submitted = db.session.scalar(select(func.count(LearningRecord.id)).where(LearningRecord.verb == "submitted"))
     assert submitted == db.session.scalar(select(func.count(Attempt.id)).where(Attempt.state == "closed"))
+
+
+def test_bank_page_names_the_shared_bank_above(db, tree, client, page_login):
+    make_question(tree.committee, knowledge_points=["党史"])
+    organiser = make_member(tree.branch1, roles=[("organiser", tree.branch1)])
+    db.session.commit()
+    page_login(organiser)
+    html = client.get("/quizzes/bank").get_data(as_text=True)
+    assert "测试县委" in html and "1 道题" in html
+    assert "党史" in client.get("/quizzes/manage").get_data(as_text=True)
