@@ -35,11 +35,14 @@ def close_expired_attempts() -> int:
 
 def schedule_close(attempt) -> None:
     """Ask a worker to close the attempt just after its deadline (not in eager mode: no waiting there)."""
-    if attempt.deadline is None or celery_app.conf.task_always_eager:
-        return
+    from flask import current_app
+
     from .services.attempts import GRACE
 
-    close_attempt.apply_async(args=[attempt.id], eta=attempt.deadline + GRACE, ignore_result=True)
+    bound = current_app.extensions["celery"]  # this app's Celery, even if another app became the default
+    if attempt.deadline is None or bound.conf.task_always_eager:
+        return
+    bound.tasks[close_attempt.name].apply_async(args=[attempt.id], eta=attempt.deadline + GRACE)
 
 
 celery_app.conf.beat_schedule = {
