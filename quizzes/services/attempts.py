@@ -167,6 +167,8 @@ def save_answer(attempt: Attempt, question_id: int, response, *, now: datetime |
     now = now or utcnow()
     if attempt.state != "open":
         raise AttemptClosed("This attempt is over; answers are no longer accepted.")
+    if attempt.deadline is not None and now > attempt.deadline + GRACE:
+        raise AttemptClosed("The time limit has passed.", {"attempt": ["expired"]})
     item = _item(attempt, question_id)
     canonical = check_response(item.version, response)
     quiz = attempt.quiz

@@ -87,6 +87,69 @@ def test_moodle_gift_examples_import_every_supported_question(db, tree):
     assert by_stem["The sun rises in the east."].answer == ["T"]
 
 
+# Every question of Moodle's GIFT examples: (reference, our type or None if skipped, answer or the reason),
+# read by hand against the file and Moodle's rules (one "=" among "~" is one answer; "=" alone is short answer).
+EXAMPLES_GIFT = [
+    ('question 1 (line 8)', 'single_choice', ['C']),
+    ('question 2 (line 10)', 'single_choice', ['B']),
+    ('question 3 (line 12)', 'true_false', ['F']),
+    ('question 4 (line 14)', 'fill_blank', [['no one', 'nobody']]),
+    ('question 5 (line 16)', None, 'numerical questions are not supported'),
+    ('question 6 (line 25)', 'single_choice', ['C']),
+    ('question 7 (line 27)', 'single_choice', ['B']),
+    ('question 8 (line 29)', 'single_choice', ['C']),
+    ('question 9 (line 35)', 'single_choice', ['B']),
+    ('question 10 (line 43)', 'fill_blank', [['no one', 'nobody']]),
+    ('question 11 (line 45)', 'fill_blank', [['four', '4']]),
+    ('question 12 (line 49)', 'true_false', ['F']),
+    ('question 13 (line 51)', 'true_false', ['T']),
+    ('question 14 (line 55)', None, 'matching questions are not supported'),
+    ('question 15 (line 61)', None, 'matching questions are not supported'),
+    ('question 16 (line 70)', None, 'numerical questions are not supported'),
+    ('question 17 (line 72)', None, 'numerical questions are not supported'),
+    ('question 18 (line 74)', None, 'numerical questions are not supported'),
+    ('question 19 (line 76)', None, 'numerical questions are not supported'),
+    ('question 20 (line 85)', None, 'numerical questions are not supported'),
+    ('question 21 (line 90)', 'fill_blank', [['China']]),
+    ('question 22 (line 93)', 'single_choice', ['C']),
+    ('question 23 (line 98)', 'single_choice', ['C']),
+    ('question 24 (line 103)', 'fill_blank', [['no one', 'nobody']]),
+    ('question 25 (line 108)', 'fill_blank', [['no one', 'nobody']]),
+    ('question 26 (line 113)', 'true_false', ['F']),
+    ('question 27 (line 115)', 'single_choice', ['C']),
+    ('question 28 (line 117)', 'single_choice', ['D']),
+    ('question 29 (line 123)', 'fill_blank', [['Nazareth']]),
+    ('question 30 (line 130)', 'multiple_choice', ['B', 'C']),
+    ('question 31 (line 136)', 'multiple_choice', ['B', 'C']),
+    ('question 32 (line 143)', 'single_choice', ['B']),
+    ('question 33 (line 148)', 'single_choice', ['F']),
+    ('question 34 (line 167)', 'single_choice', ['C']),
+    ('question 35 (line 169)', 'single_choice', ['B']),
+    ('question 36 (line 171)', 'true_false', ['F']),
+    ('question 37 (line 173)', 'fill_blank', [['no one', 'nobody']]),
+    ('question 38 (line 175)', None, 'numerical questions are not supported'),
+    ('question 39 (line 177)', None, 'matching questions are not supported'),
+    ('question 40 (line 184)', 'single_choice', ['B']),
+    ('question 41 (line 190)', 'single_choice', ['C']),
+    ('question 42 (line 195)', 'fill_blank', [['Nazareth']]),
+    ('question 43 (line 202)', None, 'numerical questions are not supported'),
+]
+
+
+def test_moodle_gift_examples_each_question_as_moodle_reads_it(db, tree):
+    job = _import(tree.branch1, "examples.gift.txt", _moodle("examples.gift.txt"))
+    db.session.commit()
+    imported = iter(_current(db))
+    skipped = {s["ref"]: s["reason"] for s in job.skipped if not s.get("note")}
+    for ref, kind, expected in EXAMPLES_GIFT:
+        if kind is None:
+            assert skipped.pop(ref) == expected, ref
+        else:
+            got_kind, version = next(imported)
+            assert (got_kind, version.answer) == (kind, expected), ref
+    assert skipped == {} and next(imported, None) is None
+
+
 def test_moodle_xml_nested_categories_imports_true_false_and_essay(db, tree):
     job = _import(tree.branch1, "nested.xml", _moodle("nested_categories_with_questions.xml"))
     db.session.commit()
