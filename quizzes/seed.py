@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from learning.extensions import db
-from learning.models import Member, Org, RoleGrant
+from learning.models import Member, Org
 from learning.timeutil import day_start_utc, local_day, utcnow
 
 from .demo_bank import demo_questions
@@ -21,34 +21,8 @@ from .models import Attempt, Question, Quiz
 from .services import attempts, bank, quizzes as quiz_service
 
 DEMO_SOURCE = "demo"
-HISTORY_DAYS = 6
-
-
-def _top_org() -> Org | None:
-    return db.session.scalar(select(Org).where(Org.parent_id.is_(None), Org.closed_at.is_(None)).order_by(Org.id))
-
-
-def _fallback_accounts(password: str) -> None:
-    """Demo accounts when the core seed has made none (the core seed normally runs first)."""
-    from learning.services import members as member_service
-    from learning.services import orgs as org_service
-
-    if db.session.scalar(select(Member.id).where(Member.username == "demo-member")) is not None:
-        return
-    top = _top_org() or org_service.create_org("先锋示范县委", "committee", None)
-    branch = db.session.scalar(select(Org).where(Org.kind == "branch", Org.path.startswith(top.path))
-                               .order_by(Org.id)) or org_service.create_org("机关第一党支部", "branch", top)
-    names = ["张建国", "李秀兰", "王志强", "刘桂英", "陈卫东", "杨淑珍", "赵红梅", "黄海涛", "周立新", "吴晓燕"]
-    people = [("demo-member", "党员小王"), ("demo-organiser", "支部书记老李"), ("demo-reviewer", "县委组织部小周"),
-              ("demo-admin", "系统管理员")] + [(f"demo-m{i + 1}", n) for i, n in enumerate(names)]
-    made = {}
-    for username, name in people:
-        made[username] = member_service.create_member(branch, username=username, name=name, password=password,
-                                                      must_change_password=False)
-    member_service.grant_role(made["demo-organiser"], "organiser", branch)
-    member_service.grant_role(made["demo-reviewer"], "reviewer", top)
-    member_service.grant_role(made["demo-admin"], "admin", top)
-    db.session.flush()
+HISTORY_DAYS = 5
+HISTORY_MEMBERS = 16  # of the demo branch: enough for statistics, quick to seed
 
 
 def _seed_bank(top: Org, by: Member | None) -> None:
@@ -60,12 +34,11 @@ def _seed_bank(top: Org, by: Member | None) -> None:
     bank.bulk_create(top, cleaned, by=by, source=DEMO_SOURCE)
 
 
-def _branches_with_members(top: Org) -> list[Org]:
-    rows = db.session.scalars(select(Org).where(Org.path.startswith(top.path), Org.kind.in_(("branch", "group")),
-                                                Org.closed_at.is_(None),
-                                                select(Member.id).where(Member.org_id == Org.id).exists())
-                              .order_by(Org.id)).all()
-    return list(rows)[:8]
+def _orgs_with_members(top: Org) -> list[Org]:
+    """Branches and groups that members belong to directly (a quiz is taken at the member's own org)."""
+    return list(db.session.scalars(select(Org).where(
+        Org.path.startswith(top.path), Org.kind.in_(("branch", "group")), Org.closed_at.is_(None),
+        select(Member.id).where(Member.org_id == Org.id).exists()).order_by(Org.path)))
 
 
 def _quiz(org: Org, title: str, settings: dict, by: Member | None) -> Quiz:
@@ -124,9 +97,9 @@ def _response(version, right: bool, rng: random.Random):
     return "我认为要结合工作实际，学用结合。" if right else None
 
 
-def _seed_history(branch: Org, quizzes: list[Quiz]) -> None:
-    members = db.session.scalars(select(Member).where(Member.org_id == branch.id, Member.status == "active")
-                                 .order_by(Member.id)).all()
+def _seed_history(org: Org, quizzes: list[Quiz], limit: int) -> None:
+    members = db.session.scalars(select(Member).where(Member.org_id == org.id, Member.status == "active")
+                                 .order_by(Member.id).limit(limit)).all()
     now = utcnow()
     daily, weekly, special = quizzes
     for member in members:
@@ -135,25 +108,28 @@ def _seed_history(branch: Org, quizzes: list[Quiz]) -> None:
         rng = random.Random(member.id * 7919)
         ability = rng.uniform(0.55, 0.95)
         for days_ago in range(HISTORY_DAYS, 0, -1):
-            if rng.random() < 0.8:
+            if rng.random() < 0.7:
                 when = day_start_utc(local_day(now - timedelta(days=days_ago))) + timedelta(hours=rng.uniform(7, 21))
                 _simulate(member, daily, when, rng, ability)
         _simulate(member, weekly, now - timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.randint(0, 5)),
                   rng, ability)
-        if member.username != "demo-member" and rng.random() < 0.7:
+        if member.username != "demo-member" and rng.random() < 0.6:
             _simulate(member, special, now - timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5)), rng, ability)
 
 
 def seed_demo(password: str) -> None:
-    """Add the demo question bank, quizzes and attempt history (idempotent)."""
-    _fallback_accounts(password)
-    top = _top_org()
-    organiser = db.session.scalar(select(Member).join(RoleGrant, RoleGrant.member_id == Member.id)
-                                  .where(RoleGrant.role.in_(("organiser", "admin"))).order_by(Member.id))
-    _seed_bank(top, organiser)
+    """Add the demo question bank, quizzes and attempt history to the core demo county (idempotent)."""
+    from learning.seed import demo_tree
+
+    tree = demo_tree()
+    if tree is None:  # the core seed runs first; without its county there is nobody to quiz
+        return
+    organiser = db.session.scalar(select(Member).where(Member.username == "demo-organiser"))
+    _seed_bank(tree.committee, organiser)
     db.session.flush()
-    for branch in _branches_with_members(top):
-        quizzes = _seed_quizzes(branch, organiser)
+    for org in _orgs_with_members(tree.committee):
+        quizzes = _seed_quizzes(org, organiser)
         db.session.flush()
-        _seed_history(branch, quizzes)
-        db.session.flush()
+        if org.id == tree.demo_branch.id:  # history where demo-organiser and demo-member see it
+            _seed_history(org, quizzes, HISTORY_MEMBERS)
+            db.session.flush()

@@ -142,10 +142,11 @@ def attempt_payload(attempt: Attempt) -> dict:
 
 
 def _item(attempt: Attempt, question_id: int) -> AttemptItem:
-    for item in attempt.items:
-        if item.question_id == question_id:
-            return item
-    raise NotFound("This question is not part of the attempt.")
+    item = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
+                                                       AttemptItem.question_id == question_id))
+    if item is None:
+        raise NotFound("This question is not part of the attempt.")
+    return item
 
 
 def mark_shown(attempt: Attempt, question_id: int, *, now: datetime | None = None) -> AttemptItem:
@@ -158,8 +159,9 @@ def mark_shown(attempt: Attempt, question_id: int, *, now: datetime | None = Non
 
 
 def _inferred_shown_at(attempt: Attempt, item: AttemptItem) -> datetime:
-    earlier = [i.answered_at for i in attempt.items if i.answered_at is not None and i.position < item.position]
-    return max(earlier + [attempt.started_at])
+    earlier = db.session.scalar(select(func.max(AttemptItem.answered_at)).where(
+        AttemptItem.attempt_id == attempt.id, AttemptItem.position < item.position))
+    return max(earlier, attempt.started_at) if earlier else attempt.started_at
 
 
 def save_answer(attempt: Attempt, question_id: int, response, *, now: datetime | None = None) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 import nh3
-from sqlalchemy import bindparam, exists, func, insert, or_, select
+from sqlalchemy import exists, func, insert, or_, select
 
 from learning.errors import Invalid, NotFound
 from learning.extensions import db
@@ -257,13 +257,13 @@ def bulk_create(org: Org, cleaned: list[dict], *, by: Member | None, source: str
     versions = [{"question_id": qid, "number": 1, "created_by_id": by_id, "created_at": now, **c}
                 for qid, c in zip(ids, cleaned)]
     vtable = QuestionVersion.__table__
-    version_ids: list[int] = []
     for start in range(0, len(versions), 1000):
         chunk = versions[start:start + 1000]
-        version_ids += list(db.session.scalars(
-            insert(vtable).returning(vtable.c.id, sort_by_parameter_order=True), chunk))
-    db.session.execute(table.update().where(table.c.id == bindparam("qid")).values(
-        current_version_id=bindparam("vid")), [{"qid": q, "vid": v} for q, v in zip(ids, version_ids)])
+        db.session.execute(insert(vtable), chunk)
+    latest = select(vtable.c.id).where(vtable.c.question_id == table.c.id).scalar_subquery()
+    for start in range(0, len(ids), 1000):  # one statement per chunk, not one per question
+        db.session.execute(table.update().where(table.c.id.in_(ids[start:start + 1000]))
+                           .values(current_version_id=latest))
     tags = [{"question_id": qid, "knowledge_point": p} for qid, c in zip(ids, cleaned) for p in c["knowledge_points"]]
     if tags:
         db.session.execute(insert(QuestionTag), tags)
