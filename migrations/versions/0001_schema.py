@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:48:07.344026
+Create Date: 2026-11-22 01:48:40.327954
 
 """
 from alembic import op
@@ -322,6 +322,77 @@ def upgrade():
     with op.batch_alter_table('policy_setting', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_policy_setting_org_id'), ['org_id'], unique=False)
 
+    op.create_table('quiz',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('course_id', sa.Integer(), nullable=True),
+    sa.Column('open_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('close_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('time_limit_s', sa.Integer(), nullable=True),
+    sa.Column('question_time_s', sa.Integer(), nullable=True),
+    sa.Column('pool', sa.JSON(), nullable=False),
+    sa.Column('shuffle_questions', sa.Boolean(), nullable=False),
+    sa.Column('shuffle_options', sa.Boolean(), nullable=False),
+    sa.Column('attempts_allowed', sa.Integer(), nullable=False),
+    sa.Column('pass_mark', sa.Float(), nullable=False),
+    sa.Column('show_answers', sa.String(length=20), nullable=False),
+    sa.Column('published', sa.Boolean(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('owner_member_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('archived_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_quiz_created_by_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_quiz_org_id_org')),
+    sa.ForeignKeyConstraint(['owner_member_id'], ['member.id'], name=op.f('fk_quiz_owner_member_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz'))
+    )
+    with op.batch_alter_table('quiz', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_org_id'), ['org_id'], unique=False)
+
+    op.create_table('quiz_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('format', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('imported', sa.Integer(), nullable=False),
+    sa.Column('skipped', sa.JSON(), nullable=False),
+    sa.Column('errors', sa.JSON(), nullable=False),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_quiz_import_created_by_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_quiz_import_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_import'))
+    )
+    with op.batch_alter_table('quiz_import', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_import_org_id'), ['org_id'], unique=False)
+
+    op.create_table('quiz_question',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('difficulty', sa.Integer(), nullable=False),
+    sa.Column('current_version_id', sa.Integer(), nullable=True),
+    sa.Column('version_count', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('archived_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_quiz_question_created_by_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_quiz_question_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_question'))
+    )
+    with op.batch_alter_table('quiz_question', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_question_org_id'), ['org_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_question_type'), ['type'], unique=False)
+
     op.create_table('role_grant',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -415,6 +486,87 @@ def upgrade():
         batch_op.create_index('ix_points_entry_org_time', ['org_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_points_entry_record_id'), ['record_id'], unique=False)
 
+    op.create_table('quiz_attempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('quiz_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('started_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('deadline', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('submitted_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('closed_reason', sa.String(length=20), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('max_score', sa.Float(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_quiz_attempt_member_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_quiz_attempt_org_id_org')),
+    sa.ForeignKeyConstraint(['quiz_id'], ['quiz.id'], name=op.f('fk_quiz_attempt_quiz_id_quiz')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempt')),
+    sa.UniqueConstraint('quiz_id', 'member_id', 'number', name=op.f('uq_quiz_attempt_quiz_id_member_id_number'))
+    )
+    with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_attempt_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_attempt_quiz_id'), ['quiz_id'], unique=False)
+        batch_op.create_index('ix_quiz_attempt_state_deadline', ['state', 'deadline'], unique=False)
+
+    op.create_table('quiz_question_tag',
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('knowledge_point', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['question_id'], ['quiz_question.id'], name=op.f('fk_quiz_question_tag_question_id_quiz_question')),
+    sa.PrimaryKeyConstraint('question_id', 'knowledge_point', name=op.f('pk_quiz_question_tag'))
+    )
+    with op.batch_alter_table('quiz_question_tag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_question_tag_knowledge_point'), ['knowledge_point'], unique=False)
+
+    op.create_table('quiz_question_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('stem', sa.Text(), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('answer', sa.JSON(), nullable=False),
+    sa.Column('explanation', sa.Text(), nullable=True),
+    sa.Column('knowledge_points', sa.JSON(), nullable=False),
+    sa.Column('difficulty', sa.Integer(), nullable=False),
+    sa.Column('partial_credit', sa.Boolean(), nullable=False),
+    sa.Column('max_score', sa.Float(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_quiz_question_version_created_by_id_member')),
+    sa.ForeignKeyConstraint(['question_id'], ['quiz_question.id'], name=op.f('fk_quiz_question_version_question_id_quiz_question')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_question_version')),
+    sa.UniqueConstraint('question_id', 'number', name=op.f('uq_quiz_question_version_question_id_number'))
+    )
+    with op.batch_alter_table('quiz_question_version', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_question_version_question_id'), ['question_id'], unique=False)
+
+    op.create_table('quiz_wrong_answer',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('wrong_count', sa.Integer(), nullable=False),
+    sa.Column('right_streak', sa.Integer(), nullable=False),
+    sa.Column('last_response', sa.JSON(), nullable=True),
+    sa.Column('first_wrong_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('last_wrong_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('cleared_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('reveal_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('quiz_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_quiz_wrong_answer_member_id_member')),
+    sa.ForeignKeyConstraint(['question_id'], ['quiz_question.id'], name=op.f('fk_quiz_wrong_answer_question_id_quiz_question')),
+    sa.ForeignKeyConstraint(['quiz_id'], ['quiz.id'], name=op.f('fk_quiz_wrong_answer_quiz_id_quiz')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_wrong_answer')),
+    sa.UniqueConstraint('member_id', 'question_id', name=op.f('uq_quiz_wrong_answer_member_id_question_id'))
+    )
+    with op.batch_alter_table('quiz_wrong_answer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_wrong_answer_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_wrong_answer_question_id'), ['question_id'], unique=False)
+
     op.create_table('task_assignee',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -473,6 +625,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_lesson_progress_lesson_id'), ['lesson_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_lesson_progress_member_id'), ['member_id'], unique=False)
 
+    op.create_table('quiz_attempt_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('attempt_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('question_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('option_order', sa.JSON(), nullable=False),
+    sa.Column('max_score', sa.Float(), nullable=False),
+    sa.Column('response', sa.JSON(), nullable=True),
+    sa.Column('shown_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('answered_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('correct', sa.Boolean(), nullable=True),
+    sa.Column('graded_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('graded_by_id', sa.Integer(), nullable=True),
+    sa.Column('grader_comment', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['attempt_id'], ['quiz_attempt.id'], name=op.f('fk_quiz_attempt_item_attempt_id_quiz_attempt')),
+    sa.ForeignKeyConstraint(['graded_by_id'], ['member.id'], name=op.f('fk_quiz_attempt_item_graded_by_id_member')),
+    sa.ForeignKeyConstraint(['question_id'], ['quiz_question.id'], name=op.f('fk_quiz_attempt_item_question_id_quiz_question')),
+    sa.ForeignKeyConstraint(['version_id'], ['quiz_question_version.id'], name=op.f('fk_quiz_attempt_item_version_id_quiz_question_version')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_attempt_item')),
+    sa.UniqueConstraint('attempt_id', 'question_id', name=op.f('uq_quiz_attempt_item_attempt_id_question_id'))
+    )
+    with op.batch_alter_table('quiz_attempt_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_attempt_item_attempt_id'), ['attempt_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_attempt_item_question_id'), ['question_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_attempt_item_version_id'), ['version_id'], unique=False)
+
     op.create_table('study_session',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -519,6 +699,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_study_session_lesson_id'))
 
     op.drop_table('study_session')
+    with op.batch_alter_table('quiz_attempt_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_attempt_item_version_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_attempt_item_question_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_attempt_item_attempt_id'))
+
+    op.drop_table('quiz_attempt_item')
     with op.batch_alter_table('lesson_progress', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lesson_progress_member_id'))
         batch_op.drop_index(batch_op.f('ix_lesson_progress_lesson_id'))
@@ -536,6 +722,25 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_task_assignee_member_id'))
 
     op.drop_table('task_assignee')
+    with op.batch_alter_table('quiz_wrong_answer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_wrong_answer_question_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_wrong_answer_member_id'))
+
+    op.drop_table('quiz_wrong_answer')
+    with op.batch_alter_table('quiz_question_version', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_question_version_question_id'))
+
+    op.drop_table('quiz_question_version')
+    with op.batch_alter_table('quiz_question_tag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_question_tag_knowledge_point'))
+
+    op.drop_table('quiz_question_tag')
+    with op.batch_alter_table('quiz_attempt', schema=None) as batch_op:
+        batch_op.drop_index('ix_quiz_attempt_state_deadline')
+        batch_op.drop_index(batch_op.f('ix_quiz_attempt_quiz_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_attempt_member_id'))
+
+    op.drop_table('quiz_attempt')
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_points_entry_record_id'))
         batch_op.drop_index('ix_points_entry_org_time')
@@ -557,6 +762,21 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_role_grant_member_id'))
 
     op.drop_table('role_grant')
+    with op.batch_alter_table('quiz_question', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_question_type'))
+        batch_op.drop_index(batch_op.f('ix_quiz_question_org_id'))
+
+    op.drop_table('quiz_question')
+    with op.batch_alter_table('quiz_import', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_import_org_id'))
+
+    op.drop_table('quiz_import')
+    with op.batch_alter_table('quiz', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_org_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_kind'))
+        batch_op.drop_index(batch_op.f('ix_quiz_course_id'))
+
+    op.drop_table('quiz')
     with op.batch_alter_table('policy_setting', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_policy_setting_org_id'))
 

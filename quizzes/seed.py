@@ -1,0 +1,135 @@
+"""Demo data: a Chinese question bank, daily/weekly/special quizzes per branch, and attempt history.
+
+The history is written through the real attempt services (start, shown, answer, submit), replayed
+over the past days with simulated answer times, so records, day stats, the wrong-answer book and
+statistics are exactly what members would have produced. Course exams need the courses package
+and are left to its merge. Running twice changes nothing.
+"""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from learning.extensions import db
+from learning.models import Member, Org
+from learning.timeutil import day_start_utc, local_day, utcnow
+
+from .demo_bank import demo_questions
+from .models import Attempt, Question, Quiz
+from .services import attempts, bank, quizzes as quiz_service
+
+DEMO_SOURCE = "demo"
+HISTORY_DAYS = 5
+HISTORY_MEMBERS = 16  # of the demo branch: enough for statistics, quick to seed
+
+
+def _seed_bank(top: Org, by: Member | None) -> None:
+    exists = db.session.scalar(select(func.count(Question.id)).where(Question.org_id == top.id,
+                                                                    Question.source == DEMO_SOURCE))
+    if exists:
+        return
+    cleaned = [bank.clean_or_raise(q) for q in demo_questions()]
+    bank.bulk_create(top, cleaned, by=by, source=DEMO_SOURCE)
+
+
+def _orgs_with_members(top: Org) -> list[Org]:
+    """Branches and groups that members belong to directly (a quiz is taken at the member's own org)."""
+    return list(db.session.scalars(select(Org).where(
+        Org.path.startswith(top.path), Org.kind.in_(("branch", "group")), Org.closed_at.is_(None),
+        select(Member.id).where(Member.org_id == Org.id).exists()).order_by(Org.path)))
+
+
+def _quiz(org: Org, title: str, settings: dict, by: Member | None) -> Quiz:
+    quiz = db.session.scalar(select(Quiz).where(Quiz.org_id == org.id, Quiz.title == title))
+    return quiz or quiz_service.create_quiz(org, {"title": title, **settings}, by=by)
+
+
+def _seed_quizzes(branch: Org, by: Member | None) -> list[Quiz]:
+    now = utcnow()
+    today = day_start_utc(local_day(now))
+    return [
+        _quiz(branch, "每日答题", {"kind": "daily", "description": "每天5道题，随机抽取，答完即看解析。",
+                                  "pool": {"mode": "random", "count": 5}, "attempts_allowed": 1,
+                                  "show_answers": "after_each", "question_time_s": 60}, by),
+        _quiz(branch, "每周答题：党章党规", {"kind": "weekly", "description": "每周一套，10道题，限时10分钟。",
+                                        "pool": {"mode": "random", "count": 10,
+                                                 "knowledge_points": ["党章", "党规党纪"]},
+                                        "time_limit_s": 600, "attempts_allowed": 2, "pass_mark": 60,
+                                        "open_at": today - timedelta(days=HISTORY_DAYS + 1),
+                                        "close_at": today + timedelta(days=7)}, by),
+        _quiz(branch, "专项答题：百年党史", {"kind": "special", "description": "党史学习教育专项答题，15道题。",
+                                        "pool": {"mode": "random", "count": 15, "knowledge_points": ["党史"]},
+                                        "time_limit_s": 900, "attempts_allowed": 1, "pass_mark": 80,
+                                        "show_answers": "after_close",
+                                        "open_at": today - timedelta(days=HISTORY_DAYS + 1),
+                                        "close_at": today + timedelta(days=14)}, by),
+    ]
+
+
+def _simulate(member: Member, quiz: Quiz, when, rng: random.Random, ability: float) -> None:
+    """One attempt replayed through the services at a past moment, with human-like answer times."""
+    attempt, created = attempts.start(member, quiz, now=when)
+    if not created:
+        return
+    clock = when
+    for item in attempt.items:
+        clock += timedelta(seconds=rng.uniform(1, 3))
+        attempts.mark_shown(attempt, item.question_id, now=clock)
+        version = item.version
+        right = rng.random() < ability - 0.15 * (version.difficulty - 1)
+        clock += timedelta(seconds=rng.lognormvariate(2.3, 0.5))
+        response = _response(version, right, rng)
+        if response is not None:
+            attempts.save_answer(attempt, item.question_id, response, now=clock)
+    attempts.submit(attempt, now=clock + timedelta(seconds=2))
+
+
+def _response(version, right: bool, rng: random.Random):
+    keys = [o["key"] for o in version.options]
+    if version.type in ("single_choice", "true_false"):
+        return list(version.answer) if right else [rng.choice([k for k in keys if k not in version.answer])]
+    if version.type == "multiple_choice":
+        return list(version.answer) if right else sorted(rng.sample(keys, 2))
+    if version.type == "fill_blank":
+        return [alts[0] for alts in version.answer] if right else ["不记得了"] * len(version.answer)
+    return "我认为要结合工作实际，学用结合。" if right else None
+
+
+def _seed_history(org: Org, quizzes: list[Quiz], limit: int) -> None:
+    members = db.session.scalars(select(Member).where(Member.org_id == org.id, Member.status == "active")
+                                 .order_by(Member.id).limit(limit)).all()
+    now = utcnow()
+    daily, weekly, special = quizzes
+    for member in members:
+        if db.session.scalar(select(Attempt.id).where(Attempt.member_id == member.id).limit(1)) is not None:
+            continue
+        rng = random.Random(member.id * 7919)
+        ability = rng.uniform(0.55, 0.95)
+        for days_ago in range(HISTORY_DAYS, 0, -1):
+            if rng.random() < 0.7:
+                when = day_start_utc(local_day(now - timedelta(days=days_ago))) + timedelta(hours=rng.uniform(7, 21))
+                _simulate(member, daily, when, rng, ability)
+        _simulate(member, weekly, now - timedelta(days=rng.randint(1, HISTORY_DAYS), hours=rng.randint(0, 5)),
+                  rng, ability)
+        if member.username != "demo-member" and rng.random() < 0.6:
+            _simulate(member, special, now - timedelta(days=rng.randint(1, 3), hours=rng.randint(0, 5)), rng, ability)
+
+
+def seed_demo(password: str) -> None:
+    """Add the demo question bank, quizzes and attempt history to the core demo county (idempotent)."""
+    from learning.seed import demo_tree
+
+    tree = demo_tree()
+    if tree is None:  # the core seed runs first; without its county there is nobody to quiz
+        return
+    organiser = db.session.scalar(select(Member).where(Member.username == "demo-organiser"))
+    _seed_bank(tree.committee, organiser)
+    db.session.flush()
+    for org in _orgs_with_members(tree.committee):
+        quizzes = _seed_quizzes(org, organiser)
+        db.session.flush()
+        if org.id == tree.demo_branch.id:  # history where demo-organiser and demo-member see it
+            _seed_history(org, quizzes, HISTORY_MEMBERS)
+            db.session.flush()

@@ -1,0 +1,1 @@
+"""Business logic of the quizzes package; services flush, callers commit."""
