@@ -3,6 +3,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("learning", "media", "courses", "quizzes", "scoring", "reports", "arena", "appraisal")
 
@@ -63,6 +65,12 @@ class Config:
         "task_acks_late": True,
         "worker_prefetch_multiplier": 1,
         "task_default_queue": "default",
+        "task_routes": {"reports.tasks.*": {"queue": "reports"}},
+        "beat_schedule": {
+            # reports: last month's committee packs on the 1st, 00:30 UTC (08:30 China time)
+            "reports-monthly-packs": {"task": "reports.tasks.monthly_packs",
+                                      "schedule": crontab(minute=30, hour=0, day_of_month=1)},
+        },
         "broker_connection_retry_on_startup": True,
         "imports": [f"{p}.tasks" for p in PACKAGES if (ROOT / p / "tasks.py").exists()],
         # lets several installations (or test runs) share one Redis without meeting
