@@ -86,21 +86,46 @@ class KnowledgePointSchema(Schema):
     accuracy = fields.Float()
 
 
+class DaySchema(Schema):
+    day = fields.Date()
+    seconds = fields.Integer()
+
+
+class CourseDoneSchema(Schema):
+    course = fields.String()
+    at = fields.DateTime()
+    on_time = fields.Boolean(allow_none=True)
+
+
+class WrongAnswerSchema(Schema):
+    question_id = fields.String()
+    question = fields.String()
+    at = fields.DateTime()
+    knowledge_points = fields.List(fields.String())
+
+
+class OfflineSchema(Schema):
+    name = fields.String()
+    kind = fields.String(allow_none=True)
+    at = fields.DateTime()
+    seconds = fields.Integer()
+
+
 class MemberReportSchema(Schema):
     member = fields.Dict()
     period = fields.Nested(PeriodSchema)
     summary = fields.Dict()
-    study_by_day = fields.List(fields.Dict(keys=fields.String(), values=fields.Raw()))
+    study_by_day = fields.List(fields.Nested(DaySchema))
     heatmap = fields.List(fields.List(fields.Integer()))
     sessions = fields.List(fields.Nested(SessionSchema))
     tasks = fields.List(fields.Nested(TaskRowSchema))
-    courses_completed = fields.List(fields.Dict())
+    courses_completed = fields.List(fields.Nested(CourseDoneSchema))
     quiz_attempts = fields.List(fields.Nested(AttemptSchema))
     knowledge_points = fields.List(fields.Nested(KnowledgePointSchema))
-    wrong_answers = fields.List(fields.Dict())
+    wrong_answers = fields.List(fields.Nested(WrongAnswerSchema))
     points_by_rule = fields.List(fields.Dict())
     points_by_rule_from_ledger = fields.Boolean()
-    offline = fields.List(fields.Dict())
+    offline = fields.List(fields.Nested(OfflineSchema))
     rank = fields.Dict(allow_none=True)
     attitude = fields.Nested(IndexSchema)
     effectiveness = fields.Nested(IndexSchema)

@@ -18,9 +18,13 @@ REASON_TEXT = {
 }
 
 
+#: a member is flagged when at least this many items, and this share of them, look scripted
+MIN_FLAGGED, MIN_SHARE = 2, 0.1
+
+
 def _summarise(kind: str, judged: list, total: int) -> dict | None:
     flagged = [j for j in judged if j]
-    if not flagged:
+    if len(flagged) < MIN_FLAGGED or len(flagged) < MIN_SHARE * total:
         return None
     reasons = Counter(r["feature"] for j in flagged for r in j["reasons"])
     return {"kind": kind, "flagged": len(flagged), "of": total,

@@ -28,10 +28,10 @@ MAX_ROWS = 200_000
 MIN_SAMPLES = 30
 #: feature -> (how to read it off the features dict, direction that is suspicious, scale floor)
 SESSION_REASONS = {
-    "regular_heartbeats": (lambda f: math.log10(1.0 - f["regularity"] + 0.005), -1, 0.15),
-    "many_seeks": (lambda f: math.log1p(f["seeks"]), 1, 0.3),
-    "many_visibility_changes": (lambda f: math.log1p(f["visibility_changes"]), 1, 0.3),
-    "fast_playback": (lambda f: f["speed"], 1, 0.15),
+    "regular_heartbeats": (lambda f: math.log10(1.0 - f["regularity"] + 0.005), -1, 0.25),
+    "many_seeks": (lambda f: math.log1p(f["seeks"]), 1, 0.6),
+    "many_visibility_changes": (lambda f: math.log1p(f["visibility_changes"]), 1, 0.6),
+    "fast_playback": (lambda f: f["speed"], 1, 0.2),
 }
 ATTEMPT_REASONS = {
     "answers_too_fast": (lambda f: math.log10(f["median_time"] + 0.5), -1, 0.1),
@@ -41,9 +41,15 @@ NIGHT_HOURS = range(0, 5)
 
 
 def _robust(values: list[float], floor: float) -> tuple[float, float]:
+    """Median and a robust scale: the larger of the MAD and the 10–90 % spread (both as σ), at least `floor`.
+
+    The quantile spread keeps count features with mostly zeros (seeks) from getting a zero scale.
+    """
     arr = np.asarray(values, dtype=float)
     median = float(np.median(arr))
-    return median, max(1.4826 * float(np.median(np.abs(arr - median))), floor)
+    mad = 1.4826 * float(np.median(np.abs(arr - median)))
+    p10, p90 = np.percentile(arr, [10, 90])
+    return median, max(mad, float(p90 - p10) / 2.563, floor)
 
 
 def _subtree_records(org: Org, verbs: tuple[str, ...], days: int = TRAIN_DAYS):
@@ -70,8 +76,11 @@ def group_attempts(records) -> dict[tuple[int, str], dict]:
 
 
 def _fit(vectors: list[list[float]], feats: list[dict], reasons: dict) -> dict:
-    forest = IsolationForest(n_estimators=150, contamination="auto", random_state=7).fit(np.asarray(vectors))
-    stats = {name: _robust([read(f) for f in feats], floor) for name, (read, _, floor) in reasons.items()}
+    """The forest, and robust centre and scale of each reason feature over the sessions it finds normal."""
+    X = np.asarray(vectors)
+    forest = IsolationForest(n_estimators=150, contamination="auto", random_state=7).fit(X)
+    normal = [f for f, label in zip(feats, forest.predict(X)) if label == 1] or feats
+    stats = {name: _robust([read(f) for f in normal], floor) for name, (read, _, floor) in reasons.items()}
     return {"forest": forest, "stats": stats}
 
 
