@@ -107,7 +107,7 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
                 break
             prob = p.study_prob * (0.35 if p.fade and p.stop_day and day > p.stop_day - 28 else 1.0)
             if p.scripted:
-                prob = 0.7
+                prob = 0.5
             if rng.random() >= prob:
                 continue
             _write(out, m, "logged_in", "app", None, key=f"{key}:login:{day}", at=_at(day0, day, 6, 0))
@@ -179,17 +179,17 @@ def simulate_logins(members: list[Member], *, weeks: int, end: datetime, seed: i
     """Cheap history for the disengagement model: `logged_in` records only.
 
     pattern "fading": some members thin out over four weeks and then stop, the rest keep going;
-    pattern "coin": every four-week block is independently on or off, so the past says nothing.
+    pattern "memoryless": every member logs in on any day with the same small chance, so the past
+    says nothing about the next month.
     """
     rng = random.Random(seed)
     day0 = end - timedelta(weeks=weeks)
     written = 0
     for m in members:
         stop = rng.randint(8, weeks) * 7 if pattern == "fading" and rng.random() < 0.5 else None
-        blocks = [rng.random() < 0.5 for _ in range(weeks // 4 + 1)]
         for day in range(weeks * 7):
-            if pattern == "coin":
-                prob = 0.45 if blocks[day // 28] else 0.0
+            if pattern == "memoryless":
+                prob = 0.03
             elif stop is not None and day >= stop:
                 break
             else:

@@ -41,15 +41,16 @@ NIGHT_HOURS = range(0, 5)
 
 
 def _robust(values: list[float], floor: float) -> tuple[float, float]:
-    """Median and a robust scale: the larger of the MAD and the 10–90 % spread (both as σ), at least `floor`.
+    """Median and a robust scale: the larger of the MAD and the interquartile range (both as σ), at least `floor`.
 
-    The quantile spread keeps count features with mostly zeros (seeks) from getting a zero scale.
+    Both stay put while up to a quarter of the sessions are scripted; the floor keeps count
+    features that are mostly zero (seeks) from getting a zero scale.
     """
     arr = np.asarray(values, dtype=float)
     median = float(np.median(arr))
     mad = 1.4826 * float(np.median(np.abs(arr - median)))
-    p10, p90 = np.percentile(arr, [10, 90])
-    return median, max(mad, float(p90 - p10) / 2.563, floor)
+    q1, q3 = np.percentile(arr, [25, 75])
+    return median, max(mad, float(q3 - q1) / 1.349, floor)
 
 
 def _subtree_records(org: Org, verbs: tuple[str, ...], days: int = TRAIN_DAYS):
@@ -76,11 +77,9 @@ def group_attempts(records) -> dict[tuple[int, str], dict]:
 
 
 def _fit(vectors: list[list[float]], feats: list[dict], reasons: dict) -> dict:
-    """The forest, and robust centre and scale of each reason feature over the sessions it finds normal."""
-    X = np.asarray(vectors)
-    forest = IsolationForest(n_estimators=150, contamination="auto", random_state=7).fit(X)
-    normal = [f for f, label in zip(feats, forest.predict(X)) if label == 1] or feats
-    stats = {name: _robust([read(f) for f in normal], floor) for name, (read, _, floor) in reasons.items()}
+    """The forest, and a robust centre and scale of each reason feature."""
+    forest = IsolationForest(n_estimators=150, contamination="auto", random_state=7).fit(np.asarray(vectors))
+    stats = {name: _robust([read(f) for f in feats], floor) for name, (read, _, floor) in reasons.items()}
     return {"forest": forest, "stats": stats}
 
 

@@ -34,14 +34,17 @@ def latest_row(org: Org, kind: str) -> AnalyticsModel | None:
     return None
 
 
-_cache: dict[int, dict] = {}
+_cache: dict[tuple, dict] = {}
 
 
 def load(row: AnalyticsModel) -> dict:
-    """The unpickled payload of a stored model (our own rows only), cached per row id."""
-    if row.id not in _cache:
-        _cache[row.id] = pickle.loads(row.blob)  # noqa: S301 - written by save_model above
-    return _cache[row.id]
+    """The unpickled payload of a stored model (our own rows only), cached per row and training time."""
+    key = (row.id, row.org_id, row.kind, row.version, row.trained_at)
+    if key not in _cache:
+        if len(_cache) > 32:
+            _cache.clear()
+        _cache[key] = pickle.loads(row.blob)  # noqa: S301 - written by save_model above
+    return _cache[key]
 
 
 def history(org: Org) -> list[AnalyticsModel]:
