@@ -78,5 +78,5 @@ def helpers(link) -> dict:
     """Template variables shared by report pages and PDFs; `link(kind, id)` builds drill-down URLs."""
     from .analytics.flags import REASON_TEXT
 
-    return {"pct": pct, "minutes": minutes, "task_status": task_status_text(), "reason_text": REASON_TEXT,
+    return {"pct": pct, "minutes": minutes, "tr": _, "task_status": task_status_text(), "reason_text": REASON_TEXT,
             "attention_text": attention_text(), "status_text": pack_status_text(), "link": link}
