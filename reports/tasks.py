@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from celery import shared_task
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from learning.extensions import db
@@ -19,8 +21,9 @@ def build_pack(pack_id: int) -> str:
     if pack is None or pack.status == "done":
         return "skipped"
     try:
-        for _ in build_steps(pack):
-            db.session.commit()
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # packs are in the default language
+            for _ in build_steps(pack):
+                db.session.commit()
     except Exception as exc:
         db.session.rollback()
         pack = db.session.get(ReportPack, pack_id)
