@@ -8,8 +8,8 @@ FONT = 'font-family="Noto Sans CJK SC, sans-serif"'
 
 
 def _svg(width: int, height: int, body: list[str], label: str) -> Markup:
-    return Markup(f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-                  f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg>')
+    return Markup(f'<div class="chart-wrap"><svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+                  f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg">{"".join(body)}</svg></div>')
 
 
 def _text(x, y, s, size=11, anchor="start", fill="#444") -> str:

@@ -36,7 +36,7 @@ class History:
         return {"from": self.start.isoformat(), "to": self.end.isoformat()}
 
 
-def build_history(tree, db, *, per_branch: int = 4, days: int = 40, scripted: int = 1, seed: int = 5) -> History:
+def build_history(tree, db, *, per_branch: int = 4, days: int = 28, scripted: int = 1, seed: int = 5) -> History:
     """Members in branch1, branch2, branch3 (and group1) with `days` days of simulated learning."""
     branches = [tree.branch1, tree.group1, tree.branch2, tree.branch3]
     members = [make_member(branches[i % len(branches)], name=NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else str(i)))
@@ -50,5 +50,5 @@ def build_history(tree, db, *, per_branch: int = 4, days: int = 40, scripted: in
 
 @pytest.fixture
 def history(tree, db):
-    """A small realistic history: 16 members over 40 days, one of them scripted."""
+    """A small realistic history: 16 members over four weeks, one of them scripted."""
     return build_history(tree, db)
