@@ -1,7 +1,7 @@
 """Who is calling: session cookies for pages, bearer tokens for API clients, and the locale."""
 from __future__ import annotations
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
@@ -67,7 +67,9 @@ def actor() -> Member:
 def select_locale() -> str:
     """`?lang=`, then the session, then the member's choice, then Chinese."""
     languages = ("zh", "en")
-    wanted = request.args.get("lang") if request else None
+    if not has_request_context():  # CLI commands and Celery tasks speak Chinese
+        return "zh"
+    wanted = request.args.get("lang")
     if wanted in languages:
         return wanted
     if session.get("lang") in languages:

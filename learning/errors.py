@@ -1,6 +1,15 @@
 """Domain errors and the one handler that turns them into JSON or HTML responses."""
 from flask import Flask, jsonify, render_template, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
+
+
+class ErrorSchema(Schema):
+    """The shape of every API error, as documented in the OpenAPI document."""
+
+    code = fields.String(metadata={"description": "machine-readable reason, e.g. not_found, invalid"})
+    message = fields.String(metadata={"description": "a sentence for people, in the caller's language"})
+    errors = fields.Raw(metadata={"description": "field errors (an object) or row errors (a list), when any"})
 
 
 class DomainError(Exception):

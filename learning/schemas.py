@@ -1,5 +1,7 @@
 """marshmallow schemas of the core API: input validation and output shape."""
-from marshmallow import Schema, fields, validate
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from .services.members import roles_of
 from .models import GENDERS, MEMBER_STATUSES, MEMBER_TYPES, ORG_KINDS, ROLES
@@ -126,17 +128,103 @@ class PeriodQuerySchema(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
+class PolicyKeySchema(Schema):
+    key = fields.String()
+    label = fields.String()
+    help = fields.String()
+    choices = fields.List(fields.Raw())
+    default = fields.Raw()
+    value = fields.Raw(metadata={"description": "the value in force here"})
+    set_here = fields.Boolean(metadata={"description": "set at this org rather than inherited"})
+    source_org_id = fields.Integer(allow_none=True, metadata={"description": "org whose value is in force; "
+                                                              "null for the default"})
+
+
 class PolicySchema(Schema):
     org_id = fields.Integer()
-    effective = fields.Dict()
-    local = fields.Dict()
+    effective = fields.Dict(keys=fields.String())
+    local = fields.Dict(keys=fields.String())
+    keys = fields.List(fields.Nested(PolicyKeySchema))
 
 
 class PolicyUpdateSchema(Schema):
-    values = fields.Dict(required=True, keys=fields.String())
-    clear = fields.List(fields.String(), load_default=list)
+    values = fields.Dict(keys=fields.String(), load_default=dict,
+                         metadata={"description": "settings to set at this org (its subtree inherits them)"})
+    clear = fields.List(fields.String(), load_default=list,
+                        metadata={"description": "settings to remove here, so they are inherited again"})
+
+
+class OrgNodeSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    parent_id = fields.Integer(allow_none=True)
+    path = fields.String()
+    depth = fields.Integer()
+    closed = fields.Boolean()
+    members = fields.Integer(metadata={"description": "active members of this org itself"})
+    members_total = fields.Integer(metadata={"description": "active members of its whole subtree"})
+    children = fields.List(fields.Nested(lambda: OrgNodeSchema()))
+
+
+class TreeQuerySchema(Schema):
+    include_closed = fields.Boolean(load_default=False)
+
+
+class GrantSchema(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    member_name = fields.Function(lambda g: g.member.name)
+    username = fields.Function(lambda g: g.member.username)
+    role = fields.String()
+    org_id = fields.Integer()
+    org_name = fields.Function(lambda g: g.org.name)
+    created_at = fields.DateTime()
+
+
+class GrantCreateSchema(Schema):
+    member_id = fields.Integer(required=True, strict=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
+class RoleQuerySchema(Schema):
+    subtree = fields.Boolean(load_default=False, metadata={"description": "include grants below this org"})
+
+
+class FileUpload(Upload):
+    """A multipart file part; a plain form value in its place is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Not a file.")
+        return value
+
+
+class ImportUploadSchema(Schema):
+    file = FileUpload(required=True, metadata={"description": "XLSX or CSV (UTF-8 or GB18030) with the template's headers"})
+    initial_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                                     metadata={"description": "every imported member must change it at first login"})
+    org_id = fields.Integer(load_default=None, metadata={
+        "description": "limit the branches rows may name to this subtree; the branch of rows without 所在支部"})
+
+
+class ImportRowErrorSchema(Schema):
+    row = fields.Integer(allow_none=True, metadata={"description": "spreadsheet row number; null for the file"})
+    field = fields.String()
+    column = fields.String(allow_none=True, metadata={"description": "the Chinese header of the column"})
+    message = fields.String()
 
 
 class ImportResultSchema(Schema):
     imported = fields.Integer()
-    errors = fields.List(fields.Dict())
+    errors = fields.List(fields.Nested(ImportRowErrorSchema))
+
+
+class ImportRejectedSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    errors = fields.List(fields.Nested(ImportRowErrorSchema))
+
+
+class TemplateQuerySchema(Schema):
+    format = fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "csv")))

@@ -62,13 +62,16 @@ def test_scope(case, app, db, client, tree):
             made = case.make(ctx) or {}
             db.session.commit()
             headers = bearer(caller) | (case.headers or {})
-            params = {k: v for k, v in made.items() if k not in ("json", "ids", "query")}
-            body = made.get("json", case.json(ctx) if callable(case.json) else case.json)
+            params = {k: v for k, v in made.items() if k not in ("json", "ids", "query", "data")}
             query = made.get("query", case.query)
-            resp = client.open(case.path.format(**params), method=case.method, json=body,
-                               query_string=query, headers=headers)
+            if "data" in made:  # a multipart form (file uploads)
+                payload = {"data": made["data"], "content_type": "multipart/form-data"}
+            else:
+                payload = {"json": made.get("json", case.json(ctx) if callable(case.json) else case.json)}
+            resp = client.open(case.path.format(**params), method=case.method, query_string=query,
+                               headers=headers, **payload)
             status = resp.status_code
-            where = f"{role}@{relation}: {status} {resp.get_data(as_text=True)[:160]}"
+            where = f"{role}@{relation}: {status} {resp.get_data()[:160].decode(errors='replace')}"
             if relation in IN_SCOPE:
                 expected = case.ok if role in case.allowed else case.denied
                 if status not in expected:

@@ -4,14 +4,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from ..errors import Conflict, Invalid
+from ..errors import Conflict, Forbidden, Invalid
 from ..events import member_transferred
 from ..extensions import db
 from ..models import GENDERS, MEMBER_STATUSES, MEMBER_TYPES, ROLES, Member, MembershipHistory, Org, RoleGrant
 from ..timeutil import utcnow
-from . import accounts
+from . import accounts, scope
 from .orgs import MEMBER_ORG_KINDS
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,64}$")
@@ -86,10 +87,20 @@ def update_member(member: Member, **fields) -> Member:
     return member
 
 
-def set_status(member: Member, status: str) -> Member:
-    """Activate or deactivate an account; deactivation revokes its tokens."""
+def _check_may_deactivate(by: Member, member: Member) -> None:
+    if by.id == member.id:
+        raise Conflict(_l("You cannot deactivate your own account."))
+    if any(not scope.holds(by, "role.manage", grant.org) for grant in member.grants):
+        # an organiser must not lock out, say, the committee admin who lives in their branch
+        raise Forbidden(_l("This member holds roles beyond what you manage; an admin over them must do it."))
+
+
+def set_status(member: Member, status: str, by: Member | None = None) -> Member:
+    """Activate or deactivate an account; deactivation revokes its tokens. No one deactivates themself."""
     if status not in MEMBER_STATUSES:
-        raise Invalid(f"Unknown status {status!r}.", {"status": ["unknown"]})
+        raise Invalid(_l("Unknown status."), {"status": ["unknown"]})
+    if by is not None and status != "active":
+        _check_may_deactivate(by, member)
     member.status = status
     if status != "active":
         accounts.revoke_all_tokens(member)

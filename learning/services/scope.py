@@ -26,6 +26,7 @@ for _name, _roles in {
     "member.read": {"organiser", "reviewer", "admin"},
     "member.manage": {"organiser", "admin"},
     "role.manage": {"admin"},
+    "policy.read": {"organiser", "reviewer", "admin"},
     "policy.manage": {"admin"},
     "record.read": {"organiser", "reviewer", "admin"},
 }.items():

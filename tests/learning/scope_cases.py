@@ -1,7 +1,8 @@
 """Scope cases of the core endpoints (see tests/scope.py)."""
+import io
 import itertools
 
-from learning.services import orgs as org_service
+from learning.services import members as member_service, orgs as org_service
 from learning.services.records import record
 from tests.factories import make_member
 from tests.scope import Case
@@ -52,4 +53,37 @@ CASES = [
          allowed={"organiser", "admin"}),
     Case("GET", "/api/v1/members/{member_id}/history", _member, allowed=READERS),
     Case("GET", "/api/v1/members/{member_id}/records", _member, allowed=READERS),
+]
+
+
+def _import_form(ctx):
+    n = next(_n)
+    rows = f"姓名,用户名,所在支部\n导入成员{n},imported{n},{ctx.org.name}\n".encode("utf-8")
+    return {"data": {"file": (io.BytesIO(rows), "members.csv"), "initial_password": "init-pass-123",
+                     "org_id": str(ctx.org.id)}}
+
+
+def _grant_json(ctx):
+    return {"member_id": make_member(ctx.org).id, "role": "host"}
+
+
+def _grant(ctx):
+    member = make_member(ctx.org)
+    row = member_service.grant_role(member, "host", ctx.org)
+    return {"grant_id": row.id}
+
+
+CASES += [
+    Case("GET", "/api/v1/orgs/{org_id}/tree", _org, allowed={"member", "organiser", "reviewer", "host", "admin"}),
+    Case("POST", "/api/v1/members/import", _import_form, allowed={"organiser", "admin"}),
+    # the template is the same file for everyone who may import; others are refused
+    Case("GET", "/api/v1/members/import/template", lambda ctx: {}, allowed={"organiser", "admin"},
+         list_endpoint=True),
+    Case("GET", "/api/v1/orgs/{org_id}/roles", _org, allowed={"admin"}),
+    Case("POST", "/api/v1/orgs/{org_id}/roles", lambda ctx: _org(ctx) | {"json": _grant_json(ctx)},
+         allowed={"admin"}),
+    Case("DELETE", "/api/v1/roles/{grant_id}", _grant, allowed={"admin"}),
+    Case("GET", "/api/v1/orgs/{org_id}/policy", _org, allowed=READERS),
+    Case("PUT", "/api/v1/orgs/{org_id}/policy", _org, allowed={"admin"},
+         json={"values": {"ranking_visibility": "hidden"}}),
 ]
