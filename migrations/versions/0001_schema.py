@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:33:37.965565
+Create Date: 2026-11-22 00:52:01.322674
 
 """
 from alembic import op
