@@ -2,7 +2,8 @@
 
 Points totals come from the `member_day_stats.points` rollup, which the scoring package keeps
 in the same transaction as each ledger entry. Points *by rule* need the ledger itself
-(`scoring.models.PointsEntry`); until that model exists this module says so instead.
+(`scoring.models.PointsEntry`: `rule_code`, `delta`, `occurred_at`); until that model is
+installed this module falls back to the total and says so.
 """
 from __future__ import annotations
 
@@ -38,8 +39,12 @@ def points_total(member_id: int, period: Period) -> int:
 def points_by_rule(member_id: int, period: Period) -> tuple[list[dict], bool]:
     """[(rule, points)] for the period from the ledger, and whether the ledger could be read."""
     model = _entry_model()
-    rule_col = getattr(model, "rule", None) if model is not None else None
-    when_col = getattr(model, "created_at", None) if model is not None else None
+    rule_col = when_col = None
+    if model is not None:
+        rule_col = getattr(model, "rule_code", None) or getattr(model, "rule", None)
+        if rule_col is not None and hasattr(model, "kind"):  # manual adjustments carry no rule
+            rule_col = func.coalesce(rule_col, model.kind)
+        when_col = getattr(model, "occurred_at", None) or getattr(model, "created_at", None)
     if model is None or rule_col is None or when_col is None:
         total = points_total(member_id, period)
         return ([{"rule": "total", "points": total}] if total else []), False
