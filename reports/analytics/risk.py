@@ -18,10 +18,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RepeatedStratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from learning.extensions import db
-from learning.models import MemberDayStats, Org
+from learning.models import Member, MemberDayStats, Org
 from learning.timeutil import local_day, utcnow
 
 from . import store
@@ -32,11 +32,12 @@ STEP_DAYS = 28
 MIN_F1 = 0.7
 MIN_CONFIDENCE = 0.6
 MAX_SAMPLES = 50_000
+MAX_MEMBERS = 5_000  # training reads a sample of members of a large committee (every n-th id)
 FEATURE_NAMES = ["active_days_w%d" % i for i in range(WEEKS)] + ["log_minutes_w%d" % i for i in range(WEEKS)] + [
     "log_answers_8w", "accuracy_8w", "weeks_since_last_active"]
 
 
-def _daily(org: Org, since: date, until: date, member_ids=None) -> dict[int, dict[date, tuple]]:
+def _daily(org: Org, since: date, until: date, member_ids=None, every: int = 1) -> dict[int, dict[date, tuple]]:
     stmt = (select(MemberDayStats.member_id, MemberDayStats.day, MemberDayStats.study_seconds,
                    MemberDayStats.questions_answered, MemberDayStats.questions_correct, MemberDayStats.records)
             .join(Org, Org.id == MemberDayStats.org_id)
@@ -44,6 +45,8 @@ def _daily(org: Org, since: date, until: date, member_ids=None) -> dict[int, dic
                    MemberDayStats.day <= until))
     if member_ids is not None:
         stmt = stmt.where(MemberDayStats.member_id.in_(member_ids))
+    if every > 1:
+        stmt = stmt.where(MemberDayStats.member_id % every == 0)
     out: dict[int, dict[date, tuple]] = defaultdict(dict)
     for member_id, day, secs, answered, correct, records in db.session.execute(stmt):
         prev = out[member_id].get(day, (0, 0, 0, 0))
@@ -84,7 +87,9 @@ def samples(org: Org, today: date | None = None) -> tuple[np.ndarray, np.ndarray
     today = today or local_day(utcnow())
     last_cutoff = today - timedelta(days=HORIZON_DAYS)
     first_day = today - timedelta(days=365)
-    daily = _daily(org, first_day, today)
+    members = db.session.scalar(select(func.count(Member.id)).join(Org, Org.id == Member.org_id)
+                                .where(Org.path.startswith(org.path, autoescape=True))) or 0
+    daily = _daily(org, first_day, today, every=max(1, -(-members // MAX_MEMBERS)))
     X, y = [], []
     cutoff = last_cutoff
     while cutoff - timedelta(days=WEEKS * 7) >= first_day:
