@@ -21,7 +21,7 @@ from ..rollup import knowledge_points
 TOP_POINTS = 3
 PER_POINT = 3
 LOOKBACK_DAYS = 365
-SCAN_LIMIT = 20_000
+SCAN_LIMIT = 5_000
 
 
 def weakest_points(kp_rows: list[dict], limit: int = TOP_POINTS) -> list[dict]:
