@@ -35,18 +35,20 @@ def build_pack(pack_id: int) -> str:
 
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=3)
 def monthly_packs() -> int:
-    """On the 1st: a pack of last month for every top committee (once per committee and month)."""
+    """On the 1st: retrain each top committee's models, then a pack of last month (once per committee and month)."""
     from .services.packs import create_pack
     from .services.period import previous_month
 
     period = previous_month(local_day(utcnow()))
     made = []
-    for org in db.session.scalars(select(Org).where(Org.parent_id.is_(None), Org.closed_at.is_(None))):
+    committees = list(db.session.scalars(select(Org).where(Org.parent_id.is_(None), Org.closed_at.is_(None))))
+    for org in committees:
         pack = create_pack(org, period, kind="monthly")
         if pack.status == "queued":
-            made.append(pack.id)
+            made.append((org.id, pack.id))
     db.session.commit()
-    for pack_id in made:
+    for org_id, pack_id in made:  # one worker on the queue takes them in this order
+        train_models.delay(org_id)
         build_pack.delay(pack_id)
     return len(made)
 
