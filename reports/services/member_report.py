@@ -239,5 +239,9 @@ def build_member_report(member: Member, period: Period, *, show_rank: bool = Tru
         "attitude": indices.attitude(len(active_weeks), period.weeks, len(due), on_time, by_week),
         "effectiveness": indices.effectiveness(answers, midpoint),
         "flags": _analytics(member, period, records, sessions) if show_flags else None,
-        "next_steps": next_steps.recommend(db.session.get(Org, member.org.ancestor_ids[0]), kps, wrong_book),
+        "next_steps": next_steps.recommend(
+            db.session.get(Org, member.org.ancestor_ids[0]), kps, wrong_book,
+            [{"question_id": str(r.object_id), "question": r.object_name or f"#{r.object_id}",
+              "knowledge_points": knowledge_points(r.result), "success": bool((r.result or {}).get("success"))}
+             for r in records if r.verb == "answered"]),
     }
