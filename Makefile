@@ -5,41 +5,71 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := wsgi.py
-PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
-REDIS ?= redis://127.0.0.1:6379/0
+PG_PORT ?= 5432
+PG_CLUSTER ?= main
+REDIS_PORT ?= 6379
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(PG_PORT)/test
+REDIS ?= redis://127.0.0.1:$(REDIS_PORT)/0
 DEMO_PASSWORD ?= demo-pass-2026
+# 2: run the PostgreSQL pass beside the SQLite one (its output follows when both are done)
+TEST_JOBS ?= 1
 PACKAGES := learning media courses quizzes scoring reports arena appraisal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := ffmpeg chromium fonts-noto-cjk poppler-utils
+# both answer on 127.0.0.1 (checked without the virtualenv, so CI can start them first)
+SERVICES_UP = pg_isready -q -h 127.0.0.1 -p $(PG_PORT) && redis-cli -h 127.0.0.1 -p $(REDIS_PORT) ping 2>/dev/null | grep -q PONG
 
-.PHONY: run test test-sqlite test-real bench sysdeps venv translations clean
+.PHONY: run test test-sqlite test-real bench services sysdeps venv translations clean migration
 
 run: sysdeps venv translations  ## set up and start the demo on http://127.0.0.1:5000
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --password $(DEMO_PASSWORD)
 	@echo "Demo accounts: demo-admin / demo-reviewer / demo-organiser / demo-member, password $(DEMO_PASSWORD)"
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@echo "Open http://127.0.0.1:5000 (plain HTTP on this machine only: cookies without the Secure flag)"
+	COOKIE_SECURE=0 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: sysdeps venv translations  ## set up and run every test, on SQLite then on PostgreSQL + Redis
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-real
+	@status=0; \
+	if [ "$(TEST_JOBS)" = 2 ]; then \
+	  log=$$(mktemp); ( $(MAKE) --no-print-directory test-real >$$log 2>&1; echo $$? >$$log.rc ) & real=$$!; \
+	  $(MAKE) --no-print-directory test-sqlite || status=1; \
+	  wait $$real; cat $$log; [ "$$(cat $$log.rc)" = 0 ] || status=1; rm -f $$log $$log.rc; \
+	else \
+	  $(MAKE) --no-print-directory test-sqlite || status=1; \
+	  $(MAKE) --no-print-directory test-real || status=1; \
+	fi; \
+	if [ $$status = 0 ]; then echo "=== make test: both passes succeeded"; \
+	else echo "=== make test: FAILED (see the summaries above)" >&2; fi; \
+	exit $$status
 
-test-sqlite:
+test-sqlite: venv translations
 	@echo "=== pass 1: embedded (SQLite, eager tasks, in-process bus) ==="
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-test-real:
+test-real: venv translations
 	@echo "=== pass 2: PostgreSQL + Redis + Celery worker ==="
-	@if pg_isready -q -h 127.0.0.1 -p 5432 && [ "$$($(BIN)/python -c 'import redis;print(redis.Redis.from_url("$(REDIS)").ping())' 2>/dev/null)" = True ]; then \
+	@$(MAKE) --no-print-directory services >/dev/null 2>&1 || true
+	@if $(SERVICES_UP); then \
 	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest $(PYTEST_ARGS); \
-	elif [ -n "$$REQUIRE_SERVICES" ]; then echo "PostgreSQL or Redis is not reachable" >&2; exit 1; \
-	else echo "skipped: PostgreSQL on 127.0.0.1:5432 or Redis on 127.0.0.1:6379 is not reachable"; fi
+	elif [ -n "$$REQUIRE_SERVICES" ]; then echo "PostgreSQL ($(PG_URL)) or Redis ($(REDIS)) is not reachable" >&2; exit 1; \
+	else echo "skipped: PostgreSQL ($(PG_URL)) or Redis ($(REDIS)) is not reachable; see README.md"; fi
 
-bench: sysdeps venv translations  ## benchmarks (PostgreSQL + Redis), each beside its baseline
+bench: venv translations services  ## benchmarks (PostgreSQL + Redis), each beside its baseline: make bench BENCH_ARGS=me
 	DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/python -m bench $(BENCH_ARGS)
 
-sysdeps:  ## system packages: ffmpeg, Chromium, CJK fonts, pdftotext
+services:  ## start the local PostgreSQL cluster and Redis if they are installed but down
+	@if ! pg_isready -q -h 127.0.0.1 -p $(PG_PORT) && [ -d /etc/postgresql ]; then \
+	  echo "starting PostgreSQL (cluster $(PG_CLUSTER))"; \
+	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | sort -V | tail -1)" $(PG_CLUSTER) start; fi
+	@if ! redis-cli -h 127.0.0.1 -p $(REDIS_PORT) ping >/dev/null 2>&1 && command -v redis-server >/dev/null; then \
+	  echo "starting Redis"; \
+	  $(SUDO) redis-server --daemonize yes --bind 127.0.0.1 --port $(REDIS_PORT) --save "" --appendonly no; fi
+	@for i in $$(seq 1 30); do $(SERVICES_UP) && exit 0; sleep 1; done; \
+	echo "PostgreSQL (port $(PG_PORT)) or Redis (port $(REDIS_PORT)) is still not reachable on 127.0.0.1" >&2; exit 1
+
+sysdeps:  ## system packages: ffmpeg, Chromium, CJK fonts, pdftotext (and venv support for $(PY))
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PY) -c 'import ensurepip' >/dev/null 2>&1 || missing="$$missing python3-venv"; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 

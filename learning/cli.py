@@ -2,15 +2,29 @@
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .config import PACKAGES
+from .errors import DomainError
 from .extensions import db
 from .models import Member, Org
 from .services import accounts, members as member_service, orgs as org_service
+
+
+@contextmanager
+def _refusals():
+    """Turn a domain refusal into a one-line error and exit status 1, with nothing written."""
+    try:
+        yield
+    except DomainError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{field}: {', '.join(map(str, problems))}"
+                            for field, problems in (exc.errors or {}).items())
+        raise click.ClickException(f"{exc.message} ({details})" if details else exc.message) from None
 
 
 @click.command("seed-demo")
@@ -18,7 +32,13 @@ from .services import accounts, members as member_service, orgs as org_service
 @with_appcontext
 def seed_demo(password: str) -> None:
     """Build (or top up) the realistic demo: each package's `seed.seed_demo(password)` in order."""
-    accounts.check_password_strength(password)
+    with _refusals():
+        accounts.check_password_strength(password)
+        _seed_packages(password)
+    click.echo("demo ready: demo-admin, demo-reviewer, demo-organiser, demo-member")
+
+
+def _seed_packages(password: str) -> None:
     for package in PACKAGES:
         try:
             module = importlib.import_module(f"{package}.seed")
@@ -29,18 +49,26 @@ def seed_demo(password: str) -> None:
         click.echo(f"seeding {package} …")
         module.seed_demo(password)
         db.session.commit()
-    click.echo("demo ready: demo-admin, demo-reviewer, demo-organiser, demo-member")
 
 
 @click.command("create-admin")
 @click.argument("username")
-@click.option("--password", required=True)
-@click.option("--org", "org_name", default=None, help="Top committee to administer (created if absent).")
+@click.option("--password", required=True, help="At least 8 characters, letters and digits.")
+@click.option("--org", "org_name", default=None,
+              help="Name of the top committee to administer (created if absent); default: the first one.")
 @with_appcontext
 def create_admin(username: str, password: str, org_name: str | None) -> None:
     """Create an admin account at the top committee (or grant admin to an existing account)."""
+    with _refusals():
+        _create_admin(username, password, org_name)
+
+
+def _create_admin(username: str, password: str, org_name: str | None) -> None:
     accounts.check_password_strength(password)
-    top = db.session.scalar(select(Org).where(Org.parent_id.is_(None)).order_by(Org.id))
+    tops = select(Org).where(Org.parent_id.is_(None), Org.closed_at.is_(None)).order_by(Org.id)
+    if org_name:
+        tops = tops.where(Org.name == org_name)
+    top = db.session.scalar(tops)
     if top is None:
         top = org_service.create_org(org_name or "党委", "committee", None)
     home = db.session.scalar(select(Org).where(Org.path.startswith(top.path), Org.kind == "branch").order_by(Org.id))

@@ -82,6 +82,8 @@ def app_config(env: dict) -> dict:
         INSTANCE_DIR=Path(env["INSTANCE_DIR"]), MEDIA_ROOT=env["MEDIA_ROOT"],
         REDIS_URL=env.get("REDIS_URL"), RATELIMIT_KEY_PREFIX=env["RATELIMIT_KEY_PREFIX"],
         RATELIMIT_STORAGE_URI=env.get("REDIS_URL") or "memory://",
+        # limiter.reset() deletes every key under the storage's prefix: keep other runs' counters
+        RATELIMIT_STORAGE_OPTIONS={"key_prefix": f"LIMITS_{RUN_ID}"} if env.get("REDIS_URL") else {},
     )
     celery = dict(config["CELERY"])
     celery.update(broker_url=env.get("REDIS_URL") or "memory://", result_backend=env.get("REDIS_URL"),
@@ -141,13 +143,34 @@ def _app_context(app):
 
 def _empty_tables(db) -> None:
     tables = [t.name for t in db.metadata.sorted_tables]
+    if db.engine.dialect.name == "postgresql":
+        _empty_pg_tables(db, tables)
+        return
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
+        conn.execute(text("PRAGMA foreign_keys=OFF"))
+        for table in reversed(tables):
+            conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+def _empty_pg_tables(db, tables: list[str]) -> None:
+    """Delete the rows of the tables a test used and restart every sequence.
+
+    TRUNCATE costs tens of milliseconds per table even when the table is empty (it replaces the
+    table's files), which across many tables and hundreds of tests dominated the PostgreSQL
+    pass; most tests touch a few tables, and DELETE on those is far cheaper.
+    """
+    probe = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+    try:
+        with db.engine.begin() as conn:
+            used = set(conn.execute(text(probe)).scalars())
+            for table in reversed(tables):  # dependents before the tables they reference
+                if table in used:
+                    conn.execute(text(f'DELETE FROM "{table}"'))
+            conn.execute(text("SELECT setval(c.oid, 1, false) FROM pg_class c "
+                              "WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"))
+    except Exception:  # e.g. a foreign-key cycle the order cannot satisfy: the slow, sure way
+        with db.engine.begin() as conn:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            conn.execute(text("PRAGMA foreign_keys=OFF"))
-            for table in reversed(tables):
-                conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture

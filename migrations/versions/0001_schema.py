@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 00:52:01.322674
+Create Date: 2026-11-22 01:22:26.100981
 
 """
 from alembic import op
@@ -35,6 +35,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_org_parent_id'), ['parent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_org_path'), ['path'], unique=False)
 
+    op.create_table('points_board_epoch',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=16), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_points_board_epoch'))
+    )
     op.create_table('member',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -217,6 +222,78 @@ def upgrade():
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notification_member_id'), ['member_id'], unique=False)
 
+    op.create_table('offline_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('place', sa.String(length=200), nullable=False),
+    sa.Column('starts_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('ends_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('notes', sa.Text(), nullable=True),
+    sa.Column('qr_nonce', sa.String(length=32), nullable=False),
+    sa.Column('organiser_id', sa.Integer(), nullable=True),
+    sa.Column('cancelled_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_offline_session_org_id_org')),
+    sa.ForeignKeyConstraint(['organiser_id'], ['member.id'], name=op.f('fk_offline_session_organiser_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offline_session'))
+    )
+    with op.batch_alter_table('offline_session', schema=None) as batch_op:
+        batch_op.create_index('ix_offline_session_org_time', ['org_id', 'starts_at'], unique=False)
+
+    op.create_table('points_balance',
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('balance', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('last_hash', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_points_balance_member_id_member')),
+    sa.PrimaryKeyConstraint('member_id', name=op.f('pk_points_balance'))
+    )
+    op.create_table('points_counter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('rule_code', sa.String(length=40), nullable=False),
+    sa.Column('period', sa.String(length=12), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('last_award', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_points_counter_member_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_points_counter')),
+    sa.UniqueConstraint('member_id', 'rule_code', 'period', name=op.f('uq_points_counter_member_id_rule_code_period'))
+    )
+    op.create_table('points_rule',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('verb', sa.String(length=40), nullable=False),
+    sa.Column('object_type', sa.String(length=40), nullable=False),
+    sa.Column('match', sa.JSON(), nullable=True),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=True),
+    sa.Column('bands', sa.JSON(), nullable=True),
+    sa.Column('placings', sa.JSON(), nullable=True),
+    sa.Column('daily_cap', sa.Integer(), nullable=True),
+    sa.Column('weekly_cap', sa.Integer(), nullable=True),
+    sa.Column('schedule', sa.JSON(), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('preset', sa.String(length=40), nullable=True),
+    sa.Column('effective_from', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('effective_to', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['member.id'], name=op.f('fk_points_rule_created_by_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_points_rule_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_points_rule')),
+    sa.UniqueConstraint('org_id', 'code', 'version', name=op.f('uq_points_rule_org_id_code_version'))
+    )
+    with op.batch_alter_table('points_rule', schema=None) as batch_op:
+        batch_op.create_index('ix_points_rule_org_code', ['org_id', 'code'], unique=False)
+
     op.create_table('policy_setting',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('org_id', sa.Integer(), nullable=False),
@@ -269,11 +346,79 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_role_grant_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grant_org_id'), ['org_id'], unique=False)
 
+    op.create_table('offline_attendance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('method', sa.String(length=10), nullable=False),
+    sa.Column('entered_by_id', sa.Integer(), nullable=True),
+    sa.Column('token_id', sa.String(length=40), nullable=True),
+    sa.Column('record_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['entered_by_id'], ['member.id'], name=op.f('fk_offline_attendance_entered_by_id_member')),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_offline_attendance_member_id_member')),
+    sa.ForeignKeyConstraint(['record_id'], ['learning_record.id'], name=op.f('fk_offline_attendance_record_id_learning_record')),
+    sa.ForeignKeyConstraint(['session_id'], ['offline_session.id'], name=op.f('fk_offline_attendance_session_id_offline_session')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offline_attendance')),
+    sa.UniqueConstraint('session_id', 'member_id', name=op.f('uq_offline_attendance_session_id_member_id'))
+    )
+    with op.batch_alter_table('offline_attendance', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offline_attendance_session_id'), ['session_id'], unique=False)
+
+    op.create_table('points_award_mark',
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['record_id'], ['learning_record.id'], name=op.f('fk_points_award_mark_record_id_learning_record')),
+    sa.PrimaryKeyConstraint('record_id', name=op.f('pk_points_award_mark'))
+    )
+    op.create_table('points_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=True),
+    sa.Column('rule_code', sa.String(length=40), nullable=True),
+    sa.Column('delta', sa.Integer(), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=True),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=300), nullable=True),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=240), nullable=False),
+    sa.Column('occurred_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['member.id'], name=op.f('fk_points_entry_actor_id_member')),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], name=op.f('fk_points_entry_member_id_member')),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_points_entry_org_id_org')),
+    sa.ForeignKeyConstraint(['record_id'], ['learning_record.id'], name=op.f('fk_points_entry_record_id_learning_record')),
+    sa.ForeignKeyConstraint(['reverses_id'], ['points_entry.id'], name=op.f('fk_points_entry_reverses_id_points_entry')),
+    sa.ForeignKeyConstraint(['rule_id'], ['points_rule.id'], name=op.f('fk_points_entry_rule_id_points_rule')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_points_entry')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_points_entry_idempotency_key')),
+    sa.UniqueConstraint('member_id', 'seq', name=op.f('uq_points_entry_member_id_seq'))
+    )
+    with op.batch_alter_table('points_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_points_entry_member_time', ['member_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_points_entry_org_time', ['org_id', 'occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_points_entry_record_id'), ['record_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('points_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_points_entry_record_id'))
+        batch_op.drop_index('ix_points_entry_org_time')
+        batch_op.drop_index('ix_points_entry_member_time')
+
+    op.drop_table('points_entry')
+    op.drop_table('points_award_mark')
+    with op.batch_alter_table('offline_attendance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offline_attendance_session_id'))
+
+    op.drop_table('offline_attendance')
     with op.batch_alter_table('role_grant', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_grant_org_id'))
         batch_op.drop_index(batch_op.f('ix_role_grant_member_id'))
@@ -287,6 +432,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_policy_setting_org_id'))
 
     op.drop_table('policy_setting')
+    with op.batch_alter_table('points_rule', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_rule_org_code')
+
+    op.drop_table('points_rule')
+    op.drop_table('points_counter')
+    op.drop_table('points_balance')
+    with op.batch_alter_table('offline_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_offline_session_org_time')
+
+    op.drop_table('offline_session')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_member_id'))
 
@@ -329,6 +484,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_member_org_id'))
 
     op.drop_table('member')
+    op.drop_table('points_board_epoch')
     with op.batch_alter_table('org', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_org_path'))
         batch_op.drop_index(batch_op.f('ix_org_parent_id'))

@@ -1,0 +1,28 @@
+"""gunicorn settings for production: gevent workers (`gunicorn -c gunicorn.conf.py wsgi:app`).
+
+Every value can be changed from the environment without editing this file. Keep imports here to
+the standard library: this module is read before gevent patches the worker, and importing the app
+(or psycopg, redis) here would bind them to unpatched sockets.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# gevent workers each serve many connections; one per core keeps every core busy.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = "gevent"
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+# SSE streams (arena, transcode progress) stay open; gevent workers are not killed by `timeout`
+# while a greenlet waits, but a worker whose loop is blocked this long is restarted.
+timeout = int(os.environ.get("WORKER_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = int(os.environ.get("KEEPALIVE", "5"))
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("MAX_REQUESTS", "20000"))
+max_requests_jitter = max_requests // 10
+preload_app = False  # the app (database pool, Redis clients) is built after gevent's patching
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("ACCESS_LOG") or None  # "-" for stdout; the proxy usually logs requests
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+proc_name = "pioneer-web"

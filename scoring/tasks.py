@@ -1,0 +1,24 @@
+"""Background work of scoring: rebuild leaderboards off the request path."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from learning.extensions import db
+from learning.models import Org
+
+
+@shared_task(acks_late=True, max_retries=3, default_retry_delay=30)
+def rebuild_boards(org_id: int) -> int:
+    """Rebuild an org's current week/month/quarter/year boards from the database (e.g. from beat)."""
+    from learning.timeutil import local_day, utcnow
+
+    from .services.periods import current_periods
+    from .services.rankings import rebuild_board
+
+    org = db.session.get(Org, org_id)
+    if org is None:
+        return 0
+    for period in current_periods(local_day(utcnow())):
+        rebuild_board(org, period)
+    db.session.commit()
+    return 4
