@@ -3,6 +3,8 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("learning", "media", "courses", "quizzes", "scoring", "reports", "arena", "appraisal")
 
@@ -65,11 +67,14 @@ class Config:
         "task_default_queue": "default",
         "broker_connection_retry_on_startup": True,
         "imports": [f"{p}.tasks" for p in PACKAGES if (ROOT / p / "tasks.py").exists()],
-        "task_routes": {"media.tasks.*": {"queue": "media"}},  # transcodes never wait behind other work
-        # periodic jobs run by `celery beat` (courses: task reminders, stale study sessions)
+        # transcodes and report packs never wait behind other work
+        "task_routes": {"media.tasks.*": {"queue": "media"}, "reports.tasks.*": {"queue": "reports"}},
         "beat_schedule": {
             "courses-task-reminders": {"task": "courses.tasks.send_task_reminders", "schedule": 900.0},
             "courses-close-stale-sessions": {"task": "courses.tasks.close_stale_sessions", "schedule": 300.0},
+            # last month's committee packs on the 1st, 00:30 UTC (08:30 China time)
+            "reports-monthly-packs": {"task": "reports.tasks.monthly_packs",
+                                      "schedule": crontab(minute=30, hour=0, day_of_month=1)},
         },
         # lets several installations (or test runs) share one Redis without meeting
         "broker_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", ""),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:48:40.327954
+Create Date: 2026-11-22 01:50:04.361007
 
 """
 from alembic import op
@@ -63,6 +63,39 @@ def upgrade():
     )
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_member_org_id'), ['org_id'], unique=False)
+
+    op.create_table('report_analytics_model',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('trained_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('samples', sa.Integer(), nullable=False),
+    sa.Column('metrics', sa.JSON(), nullable=False),
+    sa.Column('usable', sa.Boolean(), nullable=False),
+    sa.Column('f1', sa.Float(), nullable=True),
+    sa.Column('blob', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_report_analytics_model_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_analytics_model')),
+    sa.UniqueConstraint('org_id', 'kind', 'version', name=op.f('uq_report_analytics_model_org_id_kind_version'))
+    )
+    with op.batch_alter_table('report_analytics_model', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_analytics_model_org_id'), ['org_id'], unique=False)
+
+    op.create_table('report_org_kp_day',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('knowledge_point', sa.String(length=120), nullable=False),
+    sa.Column('answered', sa.Integer(), nullable=False),
+    sa.Column('correct', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_report_org_kp_day_org_id_org')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_org_kp_day')),
+    sa.UniqueConstraint('org_id', 'day', 'knowledge_point', name=op.f('uq_report_org_kp_day_org_id_day_knowledge_point'))
+    )
+    with op.batch_alter_table('report_org_kp_day', schema=None) as batch_op:
+        batch_op.create_index('ix_report_org_kp_day_day', ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_org_kp_day_org_id'), ['org_id'], unique=False)
 
     op.create_table('api_token',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -392,6 +425,28 @@ def upgrade():
     with op.batch_alter_table('quiz_question', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_quiz_question_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_quiz_question_type'), ['type'], unique=False)
+
+    op.create_table('report_pack',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('org_id', sa.Integer(), nullable=False),
+    sa.Column('period_from', sa.Date(), nullable=False),
+    sa.Column('period_to', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('done', sa.Integer(), nullable=False),
+    sa.Column('file_path', sa.String(length=400), nullable=True),
+    sa.Column('file_size', sa.Integer(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', learning.timeutil.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', learning.timeutil.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['org_id'], ['org.id'], name=op.f('fk_report_pack_org_id_org')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['member.id'], name=op.f('fk_report_pack_requested_by_id_member')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_pack'))
+    )
+    with op.batch_alter_table('report_pack', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_pack_org_id'), ['org_id'], unique=False)
 
     op.create_table('role_grant',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -762,6 +817,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_role_grant_member_id'))
 
     op.drop_table('role_grant')
+    with op.batch_alter_table('report_pack', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_pack_org_id'))
+
+    op.drop_table('report_pack')
     with op.batch_alter_table('quiz_question', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quiz_question_type'))
         batch_op.drop_index(batch_op.f('ix_quiz_question_org_id'))
@@ -831,6 +890,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_api_token_member_id'))
 
     op.drop_table('api_token')
+    with op.batch_alter_table('report_org_kp_day', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_org_kp_day_org_id'))
+        batch_op.drop_index('ix_report_org_kp_day_day')
+
+    op.drop_table('report_org_kp_day')
+    with op.batch_alter_table('report_analytics_model', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_analytics_model_org_id'))
+
+    op.drop_table('report_analytics_model')
     with op.batch_alter_table('member', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_member_org_id'))
 

@@ -1,0 +1,184 @@
+"""JSON API of reports: member and org reports (JSON, PDF, XLSX), dashboards, packs, analytics."""
+from __future__ import annotations
+
+import io
+
+from flask import send_file, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from learning.auth import actor
+from learning.errors import NotFound
+from learning.extensions import db
+from learning.models import Member
+from learning.services import scope
+
+from . import schemas as s
+from .analytics import store
+from .models import ReportPack
+from .services import access  # noqa: F401  (defines the capabilities)
+from .services.member_report import build_member_report, rank_visible
+from .services.org_report import build_dashboard, build_org_report
+from .services.packs import create_pack, pack_file
+from .services.period import make_period
+
+blp = Blueprint("api-reports", __name__, url_prefix="/api/v1", description="Reports, dashboards, packs, analytics")
+blueprints = [blp]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _file(data: bytes, fmt: str, name: str):
+    mimetype = "application/pdf" if fmt == "pdf" else XLSX
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{name}.{fmt}")
+
+
+def member_report_for(viewer: Member, member: Member, period) -> dict:
+    """A member's report as the viewer may see it: rank by policy, flags for readers only."""
+    is_reader = viewer.id != member.id and scope.holds(viewer, "report.read", member.org)
+    show_flags = scope.holds(viewer, "report.analytics", member.org)
+    return build_member_report(member, period, show_rank=rank_visible(viewer, member, is_reader),
+                               show_flags=show_flags)
+
+
+@blp.route("/members/<int:member_id>/report")
+@blp.arguments(s.ReportQuerySchema, location="query")
+@blp.response(200, s.MemberReportSchema)
+def member_report(query, member_id):
+    """A member's learning and examination evaluation report (own report, or within scope); ?format=pdf|xlsx."""
+    me_ = actor()
+    member = scope.require_member(me_, member_id, "report.read")
+    period = make_period(query["start"], query["end"])
+    report = member_report_for(me_, member, period)
+    name = f"{member.name}-{period.start}-{period.end}"
+    if query["format"] == "pdf":
+        from .exports.pdf import render_pdf
+
+        return _file(render_pdf(title=member.name, org_name=member.org.name, period=period,
+                                member_reports=[report]), "pdf", name)
+    if query["format"] == "xlsx":
+        from .exports.xlsx import member_workbook
+
+        return _file(member_workbook(report), "xlsx", name)
+    return report
+
+
+def _with_links(report: dict) -> dict:
+    for child in report.get("children", []):
+        child["url"] = url_for("api-reports.org_report", org_id=child["id"])
+    for row in report.get("members", []) + report.get("attention", []):
+        row["url"] = url_for("api-reports.member_report", member_id=row["id"])
+    return report
+
+
+@blp.route("/orgs/<int:org_id>/report")
+@blp.arguments(s.ReportQuerySchema, location="query")
+@blp.response(200, s.OrgReportSchema)
+def org_report(query, org_id):
+    """An org's report: figures, trend, children, weak points, members and who needs attention; ?format=pdf|xlsx."""
+    org = scope.require_org(actor(), org_id, "report.read")
+    period = make_period(query["start"], query["end"])
+    report = build_org_report(org, period)
+    if query["format"] != "json":
+        return _org_file(org, period, report, query["format"])
+    return _with_links(report)
+
+
+def _org_file(org, period, report: dict, fmt: str):
+    name = f"{org.name}-{period.start}-{period.end}"
+    if fmt == "pdf":
+        from .exports.pdf import render_pdf
+
+        return _file(render_pdf(title=org.name, org_name=org.name, period=period, org_report=report), "pdf", name)
+    from .exports.xlsx import org_workbook
+
+    return _file(org_workbook(report), "xlsx", name)
+
+
+@blp.route("/orgs/<int:org_id>/dashboard")
+@blp.arguments(s.ReportQuerySchema, location="query")
+@blp.response(200, s.DashboardSchema)
+def org_dashboard(query, org_id):
+    """The dashboard's headline figures, trend and children side by side; ?format=pdf|xlsx gives the report."""
+    org = scope.require_org(actor(), org_id, "report.read")
+    period = make_period(query["start"], query["end"])
+    if query["format"] != "json":
+        return _org_file(org, period, build_org_report(org, period), query["format"])
+    report = build_dashboard(org, period)
+    report.pop("_tasks")
+    return _with_links(report)
+
+
+def _pack_out(pack: ReportPack) -> ReportPack:
+    pack.url = url_for("api-reports.pack_item", pack_id=pack.id)
+    pack.file_url = url_for("api-reports.pack_file", pack_id=pack.id) if pack.status == "done" else None
+    return pack
+
+
+@blp.route("/orgs/<int:org_id>/report-packs")
+class PackList(MethodView):
+    @blp.response(200, s.PackSchema(many=True))
+    def get(self, org_id):
+        """Packs made for an org, newest first."""
+        org = scope.require_org(actor(), org_id, "report.pack")
+        rows = db.session.scalars(db.select(ReportPack).where(ReportPack.org_id == org.id)
+                                  .order_by(ReportPack.id.desc()).limit(100)).all()
+        return [_pack_out(p) for p in rows]
+
+    @blp.arguments(s.PeriodBodySchema)
+    @blp.response(202, s.PackSchema)
+    def post(self, data, org_id):
+        """Start a pack (every branch, every member) for a period on the `reports` queue."""
+        from .tasks import build_pack
+
+        me_ = actor()
+        org = scope.require_org(me_, org_id, "report.pack")
+        pack = create_pack(org, make_period(data["start"], data["end"]), by=me_)
+        db.session.commit()
+        build_pack.delay(pack.id)
+        db.session.refresh(pack)
+        return _pack_out(pack)
+
+
+def _pack(pack_id: int) -> ReportPack:
+    pack = db.session.get(ReportPack, pack_id)
+    if pack is None:
+        raise NotFound("Pack not found.")
+    scope.require_org(actor(), pack.org_id, "report.pack")
+    return pack
+
+
+@blp.route("/report-packs/<int:pack_id>")
+@blp.response(200, s.PackSchema)
+def pack_item(pack_id):
+    """A pack's state and progress."""
+    return _pack_out(_pack(pack_id))
+
+
+@blp.route("/report-packs/<int:pack_id>/file", endpoint="pack_file")
+@blp.response(200)
+def pack_file_download(pack_id):
+    """The finished pack as a zip file."""
+    pack = _pack(pack_id)
+    path = pack_file(pack)
+    if path is None:
+        raise NotFound("The pack has no file yet.")
+    return send_file(path, mimetype="application/zip", as_attachment=True, download_name=path.name)
+
+
+@blp.route("/orgs/<int:org_id>/analytics")
+@blp.response(200, s.ModelSchema(many=True))
+def analytics_models(org_id):
+    """Every analytics model version trained for this org, with its evaluation."""
+    return store.history(scope.require_org(actor(), org_id, "report.analytics"))
+
+
+@blp.route("/orgs/<int:org_id>/analytics/train", methods=["POST"])
+@blp.response(202, s.TrainResultSchema)
+def analytics_train(org_id):
+    """Queue training of new model versions for this org on the `reports` queue."""
+    from .tasks import train_models
+
+    org = scope.require_org(actor(), org_id, "report.pack")
+    train_models.delay(org.id)
+    return {"org_id": org.id, "queued": True}

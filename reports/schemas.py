@@ -1,0 +1,244 @@
+"""Input and output shapes of the reports API."""
+from marshmallow import Schema, fields, validate
+
+FORMATS = ("json", "pdf", "xlsx")
+
+
+class ReportQuerySchema(Schema):
+    start = fields.Date(data_key="from", load_default=None)
+    end = fields.Date(data_key="to", load_default=None)
+    format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
+
+
+class PeriodBodySchema(Schema):
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True)
+
+
+class PeriodSchema(Schema):
+    start = fields.Date(data_key="from", attribute="from")
+    end = fields.Date(data_key="to", attribute="to")
+    days = fields.Integer()
+
+
+class IndexSchema(Schema):
+    value = fields.Float(allow_none=True)
+    parts = fields.Dict(keys=fields.String(), values=fields.Float(allow_none=True))
+    formula = fields.String()
+
+
+class ReasonSchema(Schema):
+    feature = fields.String()
+    text = fields.String()
+    count = fields.Integer()
+
+
+class FlagSchema(Schema):
+    kind = fields.String()
+    flagged = fields.Integer()
+    of = fields.Integer()
+    probability = fields.Float()
+    model_version = fields.Integer()
+    f1_weighted = fields.Float(allow_none=True)
+    auc = fields.Float(allow_none=True)
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class SessionSchema(Schema):
+    record_id = fields.Integer()
+    lesson = fields.String()
+    course_id = fields.Raw()
+    started_at = fields.DateTime()
+    hour = fields.Integer()
+    weekday = fields.Integer()
+    seconds = fields.Integer()
+    features = fields.Dict()
+    flag = fields.Dict(allow_none=True)
+
+
+class TaskRowSchema(Schema):
+    task_id = fields.String()
+    name = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    courses = fields.Integer()
+    courses_done = fields.Integer()
+    status = fields.String()
+    late_days = fields.Float(allow_none=True)
+
+
+class AttemptSchema(Schema):
+    quiz = fields.String()
+    quiz_kind = fields.String(allow_none=True)
+    at = fields.DateTime()
+    score = fields.Float(allow_none=True)
+    max_score = fields.Float(allow_none=True)
+    scaled = fields.Float(allow_none=True)
+    passed = fields.Boolean(allow_none=True)
+    seconds = fields.Integer()
+    seconds_per_question = fields.Float(allow_none=True)
+
+
+class KnowledgePointSchema(Schema):
+    knowledge_point = fields.String()
+    answered = fields.Integer()
+    correct = fields.Integer()
+    accuracy = fields.Float()
+
+
+class DaySchema(Schema):
+    day = fields.Date()
+    seconds = fields.Integer()
+
+
+class CourseDoneSchema(Schema):
+    course = fields.String()
+    at = fields.DateTime()
+    on_time = fields.Boolean(allow_none=True)
+
+
+class WrongAnswerSchema(Schema):
+    question_id = fields.String()
+    question = fields.String()
+    at = fields.DateTime()
+    knowledge_points = fields.List(fields.String())
+
+
+class OfflineSchema(Schema):
+    name = fields.String()
+    kind = fields.String(allow_none=True)
+    at = fields.DateTime()
+    seconds = fields.Integer()
+
+
+class MemberReportSchema(Schema):
+    member = fields.Dict()
+    period = fields.Nested(PeriodSchema)
+    summary = fields.Dict()
+    study_by_day = fields.List(fields.Nested(DaySchema))
+    heatmap = fields.List(fields.List(fields.Integer()))
+    sessions = fields.List(fields.Nested(SessionSchema))
+    tasks = fields.List(fields.Nested(TaskRowSchema))
+    courses_completed = fields.List(fields.Nested(CourseDoneSchema))
+    quiz_attempts = fields.List(fields.Nested(AttemptSchema))
+    knowledge_points = fields.List(fields.Nested(KnowledgePointSchema))
+    wrong_answers = fields.List(fields.Nested(WrongAnswerSchema))
+    points_by_rule = fields.List(fields.Dict())
+    points_by_rule_from_ledger = fields.Boolean()
+    offline = fields.List(fields.Nested(OfflineSchema))
+    rank = fields.Dict(allow_none=True)
+    attitude = fields.Nested(IndexSchema)
+    effectiveness = fields.Nested(IndexSchema)
+    flags = fields.List(fields.Nested(FlagSchema), allow_none=True)
+    next_steps = fields.List(fields.Dict())
+
+
+class TrendSchema(Schema):
+    start = fields.Date()
+    study_seconds = fields.Integer()
+    active_members = fields.Integer()
+    answered = fields.Integer()
+    accuracy = fields.Float(allow_none=True)
+
+
+class FiguresSchema(Schema):
+    members = fields.Integer()
+    active_members = fields.Integer()
+    participation = fields.Float(allow_none=True)
+    study_seconds = fields.Integer()
+    study_seconds_per_member = fields.Float(allow_none=True)
+    answered = fields.Integer()
+    accuracy = fields.Float(allow_none=True)
+    points = fields.Integer()
+    points_per_member = fields.Float(allow_none=True)
+    courses_completed = fields.Integer()
+    offline_attended = fields.Integer()
+    tasks_assigned = fields.Integer()
+    tasks_completed = fields.Integer()
+    tasks_on_time = fields.Integer()
+    tasks_overdue = fields.Integer()
+    task_completion = fields.Float(allow_none=True)
+
+
+class ChildSchema(FiguresSchema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+    place = fields.Integer()
+    url = fields.String()
+
+
+class DashboardSchema(Schema):
+    org = fields.Dict()
+    period = fields.Nested(PeriodSchema)
+    figures = fields.Nested(FiguresSchema)
+    trend = fields.List(fields.Nested(TrendSchema))
+    children = fields.List(fields.Nested(ChildSchema))
+
+
+class OrgMemberRowSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    org_id = fields.Integer()
+    org_name = fields.String()
+    study_seconds = fields.Integer()
+    active_days = fields.Integer()
+    answered = fields.Integer()
+    accuracy = fields.Float(allow_none=True)
+    points = fields.Integer()
+    tasks = fields.Integer()
+    tasks_on_time = fields.Integer()
+    tasks_overdue = fields.Integer()
+    url = fields.String()
+
+
+class AttentionSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    org_name = fields.String()
+    why = fields.List(fields.String())
+    risk = fields.Float(allow_none=True)
+    url = fields.String()
+
+
+class OrgReportSchema(DashboardSchema):
+    weak_points = fields.List(fields.Nested(KnowledgePointSchema))
+    members = fields.List(fields.Nested(OrgMemberRowSchema))
+    members_truncated = fields.Boolean()
+    attention = fields.List(fields.Nested(AttentionSchema))
+    risk_model = fields.Dict(allow_none=True)
+
+
+class PackSchema(Schema):
+    id = fields.Integer()
+    org_id = fields.Integer()
+    start = fields.Date(data_key="from", attribute="period_from")
+    end = fields.Date(data_key="to", attribute="period_to")
+    kind = fields.String()
+    status = fields.String()
+    total = fields.Integer()
+    done = fields.Integer()
+    progress = fields.Float()
+    error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+    url = fields.String()
+    file_url = fields.String(allow_none=True)
+    file_size = fields.Integer(allow_none=True)
+
+
+class ModelSchema(Schema):
+    id = fields.Integer()
+    org_id = fields.Integer()
+    kind = fields.String()
+    version = fields.Integer()
+    trained_at = fields.DateTime()
+    samples = fields.Integer()
+    usable = fields.Boolean()
+    f1 = fields.Float(allow_none=True)
+    metrics = fields.Dict()
+
+
+class TrainResultSchema(Schema):
+    org_id = fields.Integer()
+    queued = fields.Boolean()

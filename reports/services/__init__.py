@@ -1,0 +1,1 @@
+"""Services of the reports package: periods, member and org reports, exports, packs."""

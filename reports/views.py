@@ -1,0 +1,106 @@
+"""Report pages: member report, org report with drill-down, committee packs."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from learning.errors import Invalid
+from learning.extensions import db
+from learning.models import Org
+from learning.services import orgs as org_service, scope
+from learning.ui import register_nav
+
+from . import presenters
+from .api import member_report_for
+from .models import ReportPack
+from .services import access  # noqa: F401  (defines the capabilities)
+from .services.org_report import build_org_report
+from .services.period import make_period
+
+bp = Blueprint("reports", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/reports/static")
+blueprints = [bp]
+
+
+def _date_arg(name: str) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(_("Dates are written like 2026-10-01."), {name: ["bad_date"]}) from None
+
+
+def _period():
+    return make_period(_date_arg("from"), _date_arg("to"))
+
+
+def _linker(period):
+    args = {"from": period.start.isoformat(), "to": period.end.isoformat()}
+
+    def link(kind: str, ident) -> str:
+        if kind == "org":
+            return url_for("reports.org_page", org_id=ident, **args)
+        return url_for("reports.member_page", member_id=ident, **args)
+
+    return link
+
+
+@bp.route("/reports")
+@login_required
+def index():
+    """Readers land on the top org they may read; members on their own report."""
+    me_ = current_user._get_current_object()
+    paths = scope.grant_paths(me_, "report.read")
+    if paths:
+        org = db.session.scalar(select(Org).where(Org.path == paths[0]))
+        return redirect(url_for("reports.org_page", org_id=org.id))
+    return redirect(url_for("reports.member_page", member_id=me_.id))
+
+
+@bp.route("/reports/members/<int:member_id>")
+@login_required
+def member_page(member_id: int):
+    """A member's report page."""
+    me_ = current_user._get_current_object()
+    member = scope.require_member(me_, member_id, "report.read")
+    period = _period()
+    report = member_report_for(me_, member, period)
+    crumbs = []
+    if scope.holds(me_, "report.read", member.org):
+        crumbs = [o for o in org_service.breadcrumbs(member.org) if scope.holds(me_, "report.read", o)]
+    return render_template("reports/member.html", r=report, c=presenters.member_charts(report), period=period,
+                           crumbs=crumbs, **presenters.helpers(_linker(period)))
+
+
+@bp.route("/reports/orgs/<int:org_id>")
+@login_required
+def org_page(org_id: int):
+    """An org's report page: every figure drills down to the rows below it."""
+    me_ = current_user._get_current_object()
+    org = scope.require_org(me_, org_id, "report.read")
+    period = _period()
+    report = build_org_report(org, period)
+    crumbs = [o for o in org_service.breadcrumbs(org) if scope.holds(me_, "report.read", o)]
+    return render_template("reports/org.html", r=report, c=presenters.org_charts(report), period=period,
+                           crumbs=crumbs, **presenters.helpers(_linker(period)))
+
+
+@bp.route("/reports/orgs/<int:org_id>/packs")
+@login_required
+def packs_page(org_id: int):
+    """Committee packs of an org: start one, watch its progress, download it."""
+    me_ = current_user._get_current_object()
+    org = scope.require_org(me_, org_id, "report.pack")
+    packs = db.session.scalars(select(ReportPack).where(ReportPack.org_id == org.id)
+                               .order_by(ReportPack.id.desc()).limit(50)).all()
+    return render_template("reports/packs.html", org=org, packs=packs, period=_period(),
+                           status_text=presenters.pack_status_text())
+
+
+register_nav("reports.index", lambda: _("Reports"), order=60)
