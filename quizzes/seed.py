@@ -21,8 +21,8 @@ from .models import Attempt, Question, Quiz
 from .services import attempts, bank, quizzes as quiz_service
 
 DEMO_SOURCE = "demo"
-HISTORY_DAYS = 5
-HISTORY_MEMBERS = 16  # of the demo branch: enough for statistics, quick to seed
+HISTORY_DAYS = 3
+HISTORY_MEMBERS = 8  # of the demo branch: enough to show statistics, quick to seed
 
 
 def _seed_bank(top: Org, by: Member | None) -> None:
