@@ -81,7 +81,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: venv  ## compile every package's message catalogues
-	@for p in $(PACKAGES); do [ -d $$p/translations ] && $(BIN)/pybabel compile -q -f -d $$p/translations || true; done
+	@for p in $(PACKAGES); do if [ -d $$p/translations ]; then $(BIN)/pybabel -q compile -f -d $$p/translations || exit 1; fi; done
 
 clean:
 	rm -rf $(VENV) instance media-store

@@ -21,7 +21,7 @@ from .services import offline, rules
 from .services.ledger import award_for_record
 
 RULES_FROM = datetime(2020, 1, 1, tzinfo=timezone.utc)
-LOGIN_DAYS = 45
+LOGIN_DAYS = 14
 SESSION_MONTHS = 4
 
 

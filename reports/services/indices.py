@@ -21,7 +21,7 @@ ATTITUDE_FORMULA = ("Attitude = 100 × (0.4·R + 0.3·T + 0.3·S). R (regularity
 EFFECTIVENESS_FORMULA = ("Effectiveness = 100 × (0.4·A + 0.3·I + 0.3·M). A (accuracy) = correct answers ÷ "
                          "answers; I (improvement) = 0.5 + (accuracy in the second half of the period − "
                          "accuracy in the first half), kept within 0–1, needing 5 answers in each half; "
-                         "M (mastery) = knowledge points answered at least 3 times with ≥ 80 % right ÷ "
+                         "M (mastery) = knowledge points answered at least 3 times with ≥ 80 percent right ÷ "
                          "knowledge points answered at least 3 times.")
 
 

@@ -21,7 +21,7 @@ def _fresh_url(test_env, tmp_path):
     return url.set(database=name).render_as_string(hide_password=False), (admin, name)
 
 
-def test_upgrade_from_nothing_matches_the_models(test_env, tmp_path):
+def test_upgrade_from_nothing_matches_the_models(app, test_env, tmp_path):
     url, cleanup = _fresh_url(test_env, tmp_path)
     config = app_config(test_env) | {"SQLALCHEMY_DATABASE_URI": url}
     app = create_app(config)
@@ -33,6 +33,7 @@ def test_upgrade_from_nothing_matches_the_models(test_env, tmp_path):
             _db.engine.dispose()
         assert diff == [], f"models and migrations disagree; run `flask db migrate`: {diff}"
     finally:
+        app.extensions["celery"].set_default()  # the second app must not take over shared tasks
         if cleanup:
             admin, name = cleanup
             with admin.connect() as conn:
