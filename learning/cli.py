@@ -31,7 +31,7 @@ def _refusals():
 @click.option("--password", required=True, help="Password of every demo account.")
 @with_appcontext
 def seed_demo(password: str) -> None:
-    """Build (or top up) the realistic demo: each package's `seed.seed_demo(password)` in order."""
+    """Build (or top up) the realistic demo: people first (`seed_people`), then activity (`seed_demo`)."""
     with _refusals():
         accounts.check_password_strength(password)
         _seed_packages(password)
@@ -39,13 +39,20 @@ def seed_demo(password: str) -> None:
 
 
 def _seed_packages(password: str) -> None:
+    modules = []
     for package in PACKAGES:
         try:
-            module = importlib.import_module(f"{package}.seed")
+            modules.append((package, importlib.import_module(f"{package}.seed")))
         except ModuleNotFoundError as exc:
-            if exc.name == f"{package}.seed":
-                continue
-            raise
+            if exc.name != f"{package}.seed":
+                raise
+    # every package's people exist before any package writes activity, so a second run
+    # finds the same people and writes nothing
+    for package, module in modules:
+        if hasattr(module, "seed_people"):
+            module.seed_people(password)
+            db.session.commit()
+    for package, module in modules:
         click.echo(f"seeding {package} …")
         module.seed_demo(password)
         db.session.commit()

@@ -51,6 +51,13 @@ def _scripted_members(committee: Org, password: str) -> list[Member]:
     return out
 
 
+def seed_people(password: str) -> None:
+    """Add the scripted demo members before other packages seed activity for the demo's people."""
+    committee = _top_committee()
+    if committee is not None and not _has_scripted_behaviour(committee):
+        _scripted_members(committee, password)
+
+
 def seed_demo(password: str) -> None:
     """Top up the demo's learning history, add scripted members if missing, train the models once."""
     committee = _top_committee()

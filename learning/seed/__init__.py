@@ -118,3 +118,8 @@ def seed_demo(password: str) -> None:
         for role, org_name in spec.roles:
             member_service.grant_role(member, role, tree.orgs[org_name])
     db.session.flush()
+
+
+def seed_people(password: str) -> None:
+    """The demo tree and roster, before any package seeds activity (the later `seed_demo` finds them)."""
+    seed_demo(password)
