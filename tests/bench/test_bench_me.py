@@ -15,7 +15,7 @@ def test_me_benchmark_prints_both_rows_without_errors(test_env):
     env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"]}
     out = subprocess.run([sys.executable, "-m", "bench", "me", "--clients", "2", "--duration", "0.5",
                           "--rounds", "1", "--workers", "1"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=300)
+                         text=True, timeout=1200)  # it seeds the whole demo first
     assert out.returncode == 0, out.stderr[-3000:]
     rows = {m.group(1).strip(): int(m.group(2)) for m in
             re.finditer(r"^   (GET /api/v1/me \(bearer token\)|bare Flask GET /ping)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+(\d+)",
