@@ -82,7 +82,7 @@ def test_member_xlsx_has_one_sheet_per_section(client, db, history):
     resp = client.get(f"/api/v1/members/{member.id}/report", query_string=history.query() | {"format": "xlsx"},
                       headers=_reader(history))
     wb = load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["概要", "指数", "每日学习", "学习会话", "学习任务", "答题", "知识点", "错题", "积分",
+    assert wb.sheetnames == ["简介", "指数", "每日学习", "学习会话", "学习任务", "答题", "知识点", "错题", "积分",
                              "线下活动", "提示"]
     json = client.get(f"/api/v1/members/{member.id}/report", query_string=history.query(),
                       headers=_reader(history)).get_json()
@@ -94,5 +94,5 @@ def test_org_xlsx_lists_every_member_of_the_branch(client, db, history):
     resp = client.get(f"/api/v1/orgs/{branch.id}/report", query_string=history.query() | {"format": "xlsx"},
                       headers=_reader(history))
     wb = load_workbook(io.BytesIO(resp.data))
-    names = {row[0] for row in wb["成员"].iter_rows(min_row=2, values_only=True)}
+    names = {row[0] for row in wb["党员"].iter_rows(min_row=2, values_only=True)}
     assert names == {m.name for m in history.members if m.org_id == branch.id}
