@@ -43,7 +43,7 @@ def test_my_points_with_from_after_to_shows_a_clear_error(client, db, default_ru
     db.session.commit()
     page_login(member)
     html = _page(client, "/points?period=custom&from=2026-05-02&to=2026-05-01", status=422)
-    assert "开始日期不能晚于结束日期" in html
+    assert "开始时间不能晚于结束时间" in html
 
 
 def test_rankings_page_explains_the_branch_method(client, db, default_rules, page_login):
