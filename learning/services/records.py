@@ -9,14 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.util import identity_key
 
 from ..errors import Invalid
 from ..events import record_written
 from ..extensions import db
 from ..models import LearningRecord, Member, MemberDayStats, MembershipHistory
 from ..timeutil import as_utc, local_day, utcnow
+from .upsert import dialect_insert
 
 Rollup = Callable[[LearningRecord], dict[str, int]]
 VERBS: dict[str, Rollup] = {}
@@ -91,22 +93,23 @@ def record(member: Member, verb: str, object_type: str, object_id=None, *, idemp
 
 
 def add_day_stats(member_id: int, org_id: int, day: date, **increments: int) -> None:
-    """Add to one member-day rollup row, creating it if needed; safe under concurrency."""
+    """Add to one member-day rollup row, creating it if needed: one upsert, safe under concurrency."""
     increments = {k: v for k, v in increments.items() if v}
     unknown = set(increments) - set(STAT_FIELDS) - {"records"}
     if unknown:
         raise LookupError(f"unknown day-stat fields {sorted(unknown)}")
-    key = (MemberDayStats.member_id == member_id, MemberDayStats.org_id == org_id, MemberDayStats.day == day)
-    if db.session.scalar(select(MemberDayStats.id).where(*key)) is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(MemberDayStats(member_id=member_id, org_id=org_id, day=day,
-                                              **{f: 0 for f in STAT_FIELDS}, records=0))
-        except IntegrityError:
-            pass  # created concurrently; the UPDATE below adds to it
-    if increments:
-        db.session.execute(update(MemberDayStats).where(*key).values(
-            {getattr(MemberDayStats, f): getattr(MemberDayStats, f) + v for f, v in increments.items()}))
+    if not increments:
+        return
+    table = MemberDayStats.__table__
+    stmt = dialect_insert(MemberDayStats).values(
+        {"member_id": member_id, "org_id": org_id, "day": day,
+         **{f: 0 for f in (*STAT_FIELDS, "records")}, **increments})
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id, table.c.org_id, table.c.day],
+                                      set_={f: table.c[f] + v for f, v in increments.items()})
+    row_id = db.session.execute(stmt.returning(table.c.id)).scalar_one()
+    cached = db.session.identity_map.get(identity_key(MemberDayStats, row_id))
+    if cached is not None:  # a row this session already loaded: read it again when next used
+        db.session.expire(cached, list(increments))
 
 
 def rebuild_day_stats(member_id: int) -> int:

@@ -21,6 +21,7 @@ from learning.events import record_written
 from learning.extensions import db
 from learning.models import LearningRecord, Member, Org
 from learning.services.records import add_day_stats
+from learning.services.upsert import dialect_insert, insert_ignore
 from learning.timeutil import as_utc, local_day, utcnow
 
 from ..models import PointsAwardMark, PointsBalance, PointsCounter, PointsEntry, PointsRule
@@ -63,27 +64,13 @@ def entry_hash(key: bytes, prev_hash: str, payload: str) -> str:
     return hmac.digest(key, f"{prev_hash}|{payload}".encode(), "sha256").hex()
 
 
-def _insert(model):
-    """A dialect INSERT that supports ON CONFLICT (PostgreSQL and SQLite alike)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model.__table__)
-
-
-def insert_ignore(model, values: dict) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING; True if a row was inserted."""
-    return bool(db.session.execute(_insert(model).values(**values).on_conflict_do_nothing()).rowcount)
-
-
 def _bump_balance(member_id: int, delta: int, now: datetime) -> tuple[int, str]:
     """Add to a member's balance and chain length in one upsert; returns (new seq, previous hash).
 
     The row lock it takes is held until commit, so a member's entries are appended one at a time.
     """
     table = PointsBalance.__table__
-    stmt = _insert(PointsBalance).values(member_id=member_id, balance=delta, seq=1, last_hash=GENESIS, updated_at=now)
+    stmt = dialect_insert(PointsBalance).values(member_id=member_id, balance=delta, seq=1, last_hash=GENESIS, updated_at=now)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.member_id],
         set_={"balance": table.c.balance + delta, "seq": table.c.seq + 1, "updated_at": now})
@@ -158,7 +145,7 @@ def _take(member_id: int, code: str, period: str, want: int, cap: int | None) ->
     else:
         new_points = case((table.c.points + want > cap, cap), else_=table.c.points + want)
         where = table.c.points < cap
-    stmt = _insert(PointsCounter).values(member_id=member_id, rule_code=code, period=period, points=first,
+    stmt = dialect_insert(PointsCounter).values(member_id=member_id, rule_code=code, period=period, points=first,
                                          progress=0, last_award=first)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id, table.c.rule_code, table.c.period],
                                       set_={"points": new_points, "last_award": new_points - table.c.points},
@@ -176,7 +163,7 @@ def _give_back(member_id: int, code: str, period: str, amount: int) -> None:
 
 def _add_progress(member_id: int, code: str, period: str, seconds: int) -> int:
     table = PointsCounter.__table__
-    stmt = _insert(PointsCounter).values(member_id=member_id, rule_code=code, period=period, points=0,
+    stmt = dialect_insert(PointsCounter).values(member_id=member_id, rule_code=code, period=period, points=0,
                                          progress=seconds, last_award=0)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.member_id, table.c.rule_code, table.c.period],
                                       set_={"progress": table.c.progress + seconds})

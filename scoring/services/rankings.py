@@ -19,6 +19,7 @@ from learning.extensions import db
 from learning.models import Member, MemberDayStats, Org
 from learning.services import scope
 from learning.services.policy import policy_value
+from learning.services.upsert import insert_ignore
 
 from ..models import BoardEpoch
 from .boards import boards, key_prefix
@@ -35,8 +36,6 @@ def _epoch(create: bool) -> str | None:
         return cached
     row = db.session.get(BoardEpoch, 1)
     if row is None and create:
-        from .ledger import insert_ignore
-
         insert_ignore(BoardEpoch, {"id": 1, "token": uuid.uuid4().hex[:12]})
         row = db.session.get(BoardEpoch, 1)
     if row is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
+from sqlalchemy.orm import Session
 
 from learning.errors import Conflict, Invalid
 from learning.extensions import db
@@ -21,6 +22,7 @@ FIELDS = ("name", "kind", "verb", "object_type", "match", "points", "minutes", "
           "daily_cap", "weekly_cap", "schedule", "enabled")
 MAX_POINTS = 1000
 BACKDATE_TOLERANCE = timedelta(minutes=5)
+RULES_CACHE = "scoring.rules_along"
 
 
 def _windows(schedule) -> list[tuple[int, int, int]]:
@@ -189,16 +191,46 @@ def rules_in_force(org: Org, moment: datetime | None = None, *, include_disabled
     """The rules that apply at an org at a moment: per code, the nearest org's version in force."""
     moment = as_utc(moment) if moment else utcnow()
     depth = {org_id: i for i, org_id in enumerate(org.ancestor_ids)}
-    rows = db.session.scalars(select(PointsRule).where(
-        PointsRule.org_id.in_(depth), PointsRule.effective_from <= moment,
-        or_(PointsRule.effective_to.is_(None), PointsRule.effective_to > moment))).all()
     chosen: dict[str, PointsRule] = {}
-    for rule in rows:
+    for rule in _rules_along(tuple(depth)):
+        if rule.effective_from > moment or (rule.effective_to is not None and rule.effective_to <= moment):
+            continue
         current = chosen.get(rule.code)
         if current is None or (depth[rule.org_id], rule.version) > (depth[current.org_id], current.version):
             chosen[rule.code] = rule
     rules = sorted(chosen.values(), key=lambda r: (r.verb, r.code))
     return rules if include_disabled else [r for r in rules if r.enabled]
+
+
+def _rules_along(org_ids: tuple[int, ...]) -> list[PointsRule]:
+    """Every rule version held at these orgs, read once per transaction (awards ask per record)."""
+    cache = db.session.info.setdefault(RULES_CACHE, {})
+    if org_ids not in cache:
+        cache[org_ids] = db.session.scalars(select(PointsRule).where(PointsRule.org_id.in_(org_ids))).all()
+    return cache[org_ids]
+
+
+def _forget_rules(*_args, **_kwargs) -> None:
+    db.session.info.pop(RULES_CACHE, None)
+
+
+def _forget_rules_on_flush(session, *_args) -> None:
+    if any(isinstance(obj, PointsRule) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(RULES_CACHE, None)
+
+
+def _forget_rules_at_end(session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended: other writers' rules may differ
+        session.info.pop(RULES_CACHE, None)
+
+
+# a rule created or changed in this session, or another transaction's rules: read them again
+event.listen(PointsRule, "init", _forget_rules)
+for _attr in PointsRule.__mapper__.column_attrs:
+    event.listen(getattr(PointsRule, _attr.key), "set", _forget_rules)
+event.listen(Session, "before_flush", _forget_rules_on_flush)
+event.listen(Session, "after_transaction_end", _forget_rules_at_end)
+event.listen(Session, "after_soft_rollback", _forget_rules)  # a savepoint may have held a new rule
 
 
 def rule_versions(org: Org, code: str) -> list[PointsRule]:
