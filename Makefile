@@ -11,8 +11,9 @@ REDIS_PORT ?= 6379
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:$(PG_PORT)/test
 REDIS ?= redis://127.0.0.1:$(REDIS_PORT)/0
 DEMO_PASSWORD ?= demo-pass-2026
-# 2: run the PostgreSQL pass beside the SQLite one (its output follows when both are done)
-TEST_JOBS ?= 1
+# 2 (the default on a machine with two cores or more): run the PostgreSQL pass beside the
+# SQLite one, its output following when both are done; 1: one after the other
+TEST_JOBS ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 || echo 1)
 PACKAGES := learning media courses quizzes scoring reports arena appraisal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := ffmpeg chromium fonts-noto-cjk poppler-utils
