@@ -144,7 +144,7 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
             if day % 30 == 15 and not p.scripted and rng.random() < 0.8:
                 _write(out, m, "attended", "offline_session", f"{tag}-meeting-{m.org_id}-{day}",
                        key=f"{key}:meeting:{day}", name="主题党日活动", at=_at(day0, day, 15, 0), duration=5400,
-                       result={"kind": "theme_party_day", "proxy": False})
+                       result={"kind": "theme_day", "proxy": False})
     return out
 
 

@@ -61,7 +61,8 @@ def member_workbook(r: dict) -> bytes:
            [[k["knowledge_point"], k["answered"], k["correct"], round(k["accuracy"], 3)] for k in r["knowledge_points"]])
     _sheet(wb, _("Wrong answers"), [_("Question"), _("When"), _("Knowledge points")],
            [[w["question"], w["at"], w["knowledge_points"]] for w in r["wrong_answers"]])
-    _sheet(wb, _("Points"), [_("Rule"), _("Points")], [[p["rule"], p["points"]] for p in r["points_by_rule"]])
+    _sheet(wb, _("Points"), [_("Rule"), _("Points")], [[_("adjustment") if p["rule"] == "adjustment" else p["name"], p["points"]]
+                                                         for p in r["points_by_rule"]])
     _sheet(wb, _("Offline"), [_("Offline session"), _("When"), _("Seconds")],
            [[o["name"], o["at"], o["seconds"]] for o in r["offline"]])
     if r.get("flags") is not None:

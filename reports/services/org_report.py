@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from learning.extensions import db
 from learning.models import LearningRecord, Member, MemberDayStats, Org
@@ -34,15 +34,19 @@ def _parse(value) -> datetime | None:
 
 
 def per_org_sums(org: Org, period: Period) -> dict[int, dict]:
-    """Rollup sums per org of the subtree (study, answers, points, active members)."""
+    """Rollup sums per org of the subtree (study, answers, points, active members).
+
+    Points count on every day (an adjustment may fall on a day without records); a member is
+    active on a day with at least one record.
+    """
     rows = db.session.execute(select(
         MemberDayStats.org_id, func.sum(MemberDayStats.study_seconds), func.sum(MemberDayStats.questions_answered),
         func.sum(MemberDayStats.questions_correct), func.sum(MemberDayStats.points),
         func.sum(MemberDayStats.courses_completed), func.sum(MemberDayStats.offline_attended),
-        func.count(func.distinct(MemberDayStats.member_id)))
+        func.count(func.distinct(case((MemberDayStats.records > 0, MemberDayStats.member_id)))))
         .join(Org, Org.id == MemberDayStats.org_id)
-        .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end,
-               MemberDayStats.records > 0).group_by(MemberDayStats.org_id)).all()
+        .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end)
+        .group_by(MemberDayStats.org_id)).all()
     keys = ("study_seconds", "answered", "correct", "points", "courses_completed", "offline_attended", "active")
     return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:])} for row in rows}
 
@@ -154,9 +158,9 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
         sums = {r[0]: r[1:] for r in db.session.execute(select(
             MemberDayStats.member_id, func.sum(MemberDayStats.study_seconds),
             func.sum(MemberDayStats.questions_answered), func.sum(MemberDayStats.questions_correct),
-            func.sum(MemberDayStats.points), func.count(MemberDayStats.id))
+            func.sum(MemberDayStats.points), func.sum(case((MemberDayStats.records > 0, 1), else_=0)))
             .where(MemberDayStats.member_id.in_(ids), MemberDayStats.day >= period.start,
-                   MemberDayStats.day <= period.end, MemberDayStats.records > 0)
+                   MemberDayStats.day <= period.end)
             .group_by(MemberDayStats.member_id)).all()}
     per_task = defaultdict(lambda: [0, 0, 0])
     for t in tasks:
