@@ -198,6 +198,7 @@ class AttentionSchema(Schema):
     org_name = fields.String()
     why = fields.List(fields.String())
     risk = fields.Float(allow_none=True)
+    flags = fields.List(fields.Nested(FlagSchema))
     url = fields.String()
 
 

@@ -79,6 +79,9 @@ FIGURE_KEYS = ("members", "active_members", "participation", "study_seconds", "s
 
 def org_workbook(r: dict) -> bytes:
     """An org report as a workbook: figures, trend, children, weak points, attention, members."""
+    from ..presenters import attention_text
+
+    words = attention_text()
     wb = Workbook()
     _sheet(wb, _("Key figures"), [_("Item"), _("Value")],
            [[_("Organisation"), r["org"]["name"]], [_("From"), r["period"]["from"]], [_("To"), r["period"]["to"]]]
@@ -89,8 +92,9 @@ def org_workbook(r: dict) -> bytes:
            [[c["place"], c["name"]] + [c[k] for k in FIGURE_KEYS] for c in r["children"]])
     _sheet(wb, _("Weak knowledge points"), [_("Knowledge point"), _("Answers"), _("Correct"), _("Accuracy")],
            [[k["knowledge_point"], k["answered"], k["correct"], round(k["accuracy"], 3)] for k in r.get("weak_points", [])])
-    _sheet(wb, _("Needs attention"), [_("Member"), _("Organisation"), _("Why")],
-           [[a["name"], a["org_name"], a["why"]] for a in r.get("attention", [])])
+    _sheet(wb, _("Needs attention"), [_("Member"), _("Organisation"), _("Why"), _("Reasons")],
+           [[a["name"], a["org_name"], [words.get(w, w) for w in a["why"]],
+             [_(x["text"]) for f in a.get("flags") or [] for x in f["reasons"]]] for a in r.get("attention", [])])
     _sheet(wb, _("Members"), [_("Member"), _("Organisation"), _("Credited seconds"), _("Active days"), _("Answers"),
                               _("Accuracy"), _("Points"), _("Tasks"), _("Tasks on time"), _("Tasks overdue")],
            [[m["name"], m["org_name"], m["study_seconds"], m["active_days"], m["answered"], m["accuracy"], m["points"],

@@ -200,8 +200,9 @@ def build_dashboard(org: Org, period: Period) -> dict:
             "trend": trend(org, period), "children": compared, "_tasks": tasks}
 
 
-def attention(org: Org, period: Period, rows: list[dict], risk_probs: dict[int, float]) -> list[dict]:
-    """Members who need attention and why: inactive, overdue tasks, low accuracy, disengagement risk."""
+def attention(rows: list[dict], risk_probs: dict[int, float], scripted: dict[int, list[dict]]) -> list[dict]:
+    """Members who need attention and why: inactive, overdue tasks, low accuracy; with analytics, also
+    disengagement risk and scripted study (each scripted flag with the features that raised it)."""
     out = []
     for row in rows:
         why = []
@@ -213,22 +214,31 @@ def attention(org: Org, period: Period, rows: list[dict], risk_probs: dict[int, 
             why.append("low_accuracy")
         if risk_probs.get(row["id"], 0) >= 0.6:
             why.append("disengagement_risk")
+        flags = scripted.get(row["id"], [])
+        why += [f["kind"] for f in flags]
         if why:
             out.append({"id": row["id"], "name": row["name"], "org_name": row["org_name"], "why": why,
-                        "risk": risk_probs.get(row["id"])})
+                        "risk": risk_probs.get(row["id"]), "flags": flags})
     return out
 
 
-def build_org_report(org: Org, period: Period) -> dict:
-    """The dashboard plus weak knowledge points, members (drill-down) and who needs attention."""
-    from ..analytics import risk
+def build_org_report(org: Org, period: Period, *, show_flags: bool = False) -> dict:
+    """The dashboard plus weak knowledge points, members (drill-down) and who needs attention.
+
+    `show_flags` (the viewer holds `report.analytics`) adds the analytics' advice to the attention
+    list: disengagement risk and scripted study; without it neither the flags nor the model are shown.
+    """
+    from ..analytics import flags as flag_service, risk
 
     report = build_dashboard(org, period)
     tasks = report.pop("_tasks")
     rows = member_rows(org, period, tasks)
-    cutoff = min(period.end, local_day(utcnow())) + timedelta(days=1)
-    probs, info = risk.predict(org, [r["id"] for r in rows], cutoff)
+    probs, info, scripted = {}, None, {}
+    if show_flags:
+        cutoff = min(period.end, local_day(utcnow())) + timedelta(days=1)
+        probs, info = risk.predict(org, [r["id"] for r in rows], cutoff)
+        scripted = flag_service.scripted_by_member(org, [r["id"] for r in rows], period.since, period.until)
     report.update(weak_points=weak_points(org, period), members=rows,
                   members_truncated=report["figures"]["members"] > len(rows),
-                  attention=attention(org, period, rows, probs), risk_model=info)
+                  attention=attention(rows, probs, scripted), risk_model=info)
     return report

@@ -55,7 +55,8 @@ def unit_files(unit: Org, period: Period) -> tuple[bytes, bytes]:
     from ..exports.pdf import render_pdf
     from ..exports.xlsx import org_workbook
 
-    report = build_org_report(unit, period)
+    # packs go to report.pack holders, who hold report.analytics too: flags included
+    report = build_org_report(unit, period, show_flags=True)
     members = db.session.scalars(select(Member).join(Org, Org.id == Member.org_id).where(
         Org.path.startswith(unit.path, autoescape=True), Member.status == "active").order_by(Member.id)).all()
     member_reports = [build_member_report(m, period, show_flags=True) for m in members]
@@ -79,7 +80,7 @@ def build_steps(pack: ReportPack) -> Iterator[ReportPack]:
     todo = units(org)
     pack.status, pack.total, pack.done, pack.error = "running", len(todo) + 1, 0, None
     yield pack
-    report = build_org_report(org, period)
+    report = build_org_report(org, period, show_flags=True)
     (work / f"00-{org.id}-{_safe(org.name)}.pdf").write_bytes(
         render_pdf(title=org.name, org_name=org.name, period=period, org_report=report))
     (work / f"00-{org.id}-{_safe(org.name)}.xlsx").write_bytes(org_workbook(report))
