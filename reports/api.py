@@ -79,7 +79,7 @@ def org_report(query, org_id):
     me_ = actor()
     org = scope.require_org(me_, org_id, "report.read")
     period = make_period(query["start"], query["end"])
-    report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org))
+    report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
     if query["format"] != "json":
         return _org_file(org, period, report, query["format"])
     return _with_links(report)
@@ -105,9 +105,9 @@ def org_dashboard(query, org_id):
     org = scope.require_org(me_, org_id, "report.read")
     period = make_period(query["start"], query["end"])
     if query["format"] != "json":
-        report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org))
+        report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
         return _org_file(org, period, report, query["format"])
-    report = build_dashboard(org, period)
+    report = build_dashboard(org, period, me_)
     report.pop("_tasks")
     return _with_links(report)
 

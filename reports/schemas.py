@@ -164,7 +164,8 @@ class ChildSchema(FiguresSchema):
     id = fields.Integer()
     name = fields.String()
     kind = fields.String()
-    place = fields.Integer()
+    place = fields.Integer(allow_none=True)
+    score = fields.Float(allow_none=True)
     url = fields.String()
 
 
@@ -174,6 +175,7 @@ class DashboardSchema(Schema):
     figures = fields.Nested(FiguresSchema)
     trend = fields.List(fields.Nested(TrendSchema))
     children = fields.List(fields.Nested(ChildSchema))
+    fair_ranking = fields.Boolean()
 
 
 class OrgMemberRowSchema(Schema):

@@ -88,8 +88,8 @@ def org_workbook(r: dict) -> bytes:
            + [[k, r["figures"][k]] for k in FIGURE_KEYS])
     _sheet(wb, _("Trend"), [_("From"), _("Credited seconds"), _("Active members"), _("Answers"), _("Accuracy")],
            [[t["start"], t["study_seconds"], t["active_members"], t["answered"], t["accuracy"]] for t in r["trend"]])
-    _sheet(wb, _("Organisations below"), [_("Rank"), _("Organisation")] + list(FIGURE_KEYS),
-           [[c["place"], c["name"]] + [c[k] for k in FIGURE_KEYS] for c in r["children"]])
+    _sheet(wb, _("Organisations below"), [_("Rank"), _("Organisation")] + list(FIGURE_KEYS) + [_("Score")],
+           [[c["place"], c["name"]] + [c[k] for k in FIGURE_KEYS] + [c.get("score")] for c in r["children"]])
     _sheet(wb, _("Weak knowledge points"), [_("Knowledge point"), _("Answers"), _("Correct"), _("Accuracy")],
            [[k["knowledge_point"], k["answered"], k["correct"], round(k["accuracy"], 3)] for k in r.get("weak_points", [])])
     _sheet(wb, _("Needs attention"), [_("Member"), _("Organisation"), _("Why"), _("Reasons")],

@@ -42,3 +42,18 @@ def points_by_rule(member_id: int, period: Period) -> tuple[list[dict], bool]:
     names = rule_names({code for code, _ in rows})
     return [{"rule": code, "name": names.get(code, code), "points": int(points or 0)}
             for code, points in rows if points], True
+
+
+def fair_places(viewer, org, period: Period) -> dict[int, dict] | None:
+    """The points issue's fair ranking of the org's children (scoring's `branch_ranking`) as the viewer
+    may see it: {child org id: {place, score}}; None when the viewer may not see the full ranking."""
+    from learning.errors import Forbidden
+    from scoring.services import periods, rankings
+
+    try:
+        ranking = rankings.branch_ranking(viewer, org, periods.Period("custom", period.start, period.end))
+    except Forbidden:
+        return None
+    if ranking["visibility"] != "full":
+        return None
+    return {item["org_id"]: {"place": item["rank"], "score": item["score"]} for item in ranking["items"]}

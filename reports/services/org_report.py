@@ -16,6 +16,7 @@ from learning.models import LearningRecord, Member, MemberDayStats, Org
 from learning.timeutil import local_day, utcnow
 
 from ..models import OrgKnowledgeDay
+from . import ledger
 from .period import Period
 
 MEMBER_TABLE_LIMIT = 1000
@@ -177,8 +178,9 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
     return out
 
 
-def build_dashboard(org: Org, period: Period) -> dict:
-    """Headline figures, trend, and the direct children side by side (fair: per member and rates)."""
+def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> dict:
+    """Headline figures, trend, and the direct children side by side, in the fair order of the points
+    issue (scoring's branch ranking, as `viewer` may see it); without a viewer, by points per member."""
     sums = per_org_sums(org, period)
     counts = member_counts(org)
     tasks = task_rows(org, period)
@@ -191,13 +193,19 @@ def build_dashboard(org: Org, period: Period) -> dict:
         figures = _figures([sums[i] for i in ids if i in sums], sum(counts.get(i, 0) for i in ids),
                            [t for t in tasks if t["org_id"] in ids])
         compared.append({"id": child.id, "name": child.name, "kind": child.kind, **figures})
-    compared.sort(key=lambda c: -(c["points_per_member"] or 0))
-    for place, child in enumerate(compared, 1):
-        child["place"] = place
+    fair = ledger.fair_places(viewer, org, period) if viewer is not None and compared else None
+    if fair:
+        for child in compared:
+            child.update(fair.get(child["id"], {"place": None, "score": None}))
+        compared.sort(key=lambda c: (c["place"] is None, c["place"] or 0, c["name"]))
+    else:
+        compared.sort(key=lambda c: -(c["points_per_member"] or 0))
+        for place, child in enumerate(compared, 1):
+            child.update(place=place, score=None)
     return {"org": {"id": org.id, "name": org.name, "kind": org.kind, "parent_id": org.parent_id},
             "period": {"from": period.start, "to": period.end, "days": period.days},
             "figures": _figures(list(sums.values()), sum(counts.values()), tasks),
-            "trend": trend(org, period), "children": compared, "_tasks": tasks}
+            "trend": trend(org, period), "children": compared, "fair_ranking": bool(fair), "_tasks": tasks}
 
 
 def attention(rows: list[dict], risk_probs: dict[int, float], scripted: dict[int, list[dict]]) -> list[dict]:
@@ -222,7 +230,7 @@ def attention(rows: list[dict], risk_probs: dict[int, float], scripted: dict[int
     return out
 
 
-def build_org_report(org: Org, period: Period, *, show_flags: bool = False) -> dict:
+def build_org_report(org: Org, period: Period, *, show_flags: bool = False, viewer: Member | None = None) -> dict:
     """The dashboard plus weak knowledge points, members (drill-down) and who needs attention.
 
     `show_flags` (the viewer holds `report.analytics`) adds the analytics' advice to the attention
@@ -230,7 +238,7 @@ def build_org_report(org: Org, period: Period, *, show_flags: bool = False) -> d
     """
     from ..analytics import flags as flag_service, risk
 
-    report = build_dashboard(org, period)
+    report = build_dashboard(org, period, viewer)
     tasks = report.pop("_tasks")
     rows = member_rows(org, period, tasks)
     probs, info, scripted = {}, None, {}

@@ -101,3 +101,19 @@ def test_points_per_member_of_the_committee_match_raw_records(client, db, scored
     assert report["figures"]["points"] == sum(per_member.values())
     assert abs(report["figures"]["points_per_member"] - sum(per_member.values()) / len(members)) < 1e-9
     assert {row["id"]: row["points"] for row in report["members"] if row["id"] in per_member} == per_member
+
+
+def test_children_side_by_side_follow_the_fair_ranking_of_the_points_issue(client, db, scored):
+    from scoring.services import periods, rankings
+
+    tree = scored.tree
+    reviewer = make_member(tree.branch3, roles=[("reviewer", tree.committee)])
+    db.session.commit()
+    resp = client.get(f"/api/v1/orgs/{tree.general1.id}/dashboard", query_string=_query(scored),
+                      headers=bearer(reviewer))
+    report = resp.get_json()
+    until = local_day(utcnow())
+    fair = rankings.branch_ranking(reviewer, tree.general1, periods.Period("custom", scored.start, until))
+    assert report["fair_ranking"] is True
+    assert [(c["id"], c["place"], c["score"]) for c in report["children"]] == [
+        (i["org_id"], i["rank"], i["score"]) for i in fair["items"]]
