@@ -22,6 +22,7 @@ from .period import Period
 MEMBER_TABLE_LIMIT = 1000
 WEAK_POINTS = 10
 WEAK_MIN_ANSWERS = 5
+TASK_LOOKBACK = timedelta(days=92)
 
 
 def _in(org: Org):
@@ -59,19 +60,25 @@ def member_counts(org: Org) -> dict[int, int]:
 
 
 def task_rows(org: Org, period: Period) -> list[dict]:
-    """(member, task) assignments made in the period in the subtree, with completion and lateness."""
+    """(member, task) assignments made or due in the period in the subtree, with completion and lateness.
+
+    Assignments and completions are read from TASK_LOOKBACK before the period (a task runs at most that long).
+    """
     recs = db.session.execute(select(LearningRecord.member_id, LearningRecord.org_id, LearningRecord.verb,
                                      LearningRecord.object_id, LearningRecord.object_name, LearningRecord.result,
                                      LearningRecord.occurred_at)
                               .join(Org, Org.id == LearningRecord.org_id)
                               .where(_in(org), LearningRecord.verb.in_(("assigned", "completed")),
-                                     LearningRecord.occurred_at >= period.since)).all()
+                                     LearningRecord.occurred_at >= period.since - TASK_LOOKBACK)).all()
     assigned, done = {}, defaultdict(dict)
     for member_id, org_id, verb, oid, name, result, at in recs:
         result = result or {}
         if verb == "assigned" and at < period.until:
+            due = _parse(result.get("due_at"))
+            if at < period.since and not (due is not None and period.since <= due < period.until):
+                continue  # assigned before the period and not due in it
             assigned[(member_id, str(oid))] = {"member_id": member_id, "org_id": org_id, "task_id": str(oid),
-                                               "name": name, "due_at": _parse(result.get("due_at")),
+                                               "name": name, "due_at": due,
                                                "courses": {str(c) for c in result.get("course_ids") or []}}
         elif verb == "completed" and result.get("task_ids"):
             for task_id in result["task_ids"]:
