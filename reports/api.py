@@ -76,9 +76,10 @@ def _with_links(report: dict) -> dict:
 @blp.response(200, s.OrgReportSchema)
 def org_report(query, org_id):
     """An org's report: figures, trend, children, weak points, members and who needs attention; ?format=pdf|xlsx."""
-    org = scope.require_org(actor(), org_id, "report.read")
+    me_ = actor()
+    org = scope.require_org(me_, org_id, "report.read")
     period = make_period(query["start"], query["end"])
-    report = build_org_report(org, period)
+    report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
     if query["format"] != "json":
         return _org_file(org, period, report, query["format"])
     return _with_links(report)
@@ -100,11 +101,13 @@ def _org_file(org, period, report: dict, fmt: str):
 @blp.response(200, s.DashboardSchema)
 def org_dashboard(query, org_id):
     """The dashboard's headline figures, trend and children side by side; ?format=pdf|xlsx gives the report."""
-    org = scope.require_org(actor(), org_id, "report.read")
+    me_ = actor()
+    org = scope.require_org(me_, org_id, "report.read")
     period = make_period(query["start"], query["end"])
     if query["format"] != "json":
-        return _org_file(org, period, build_org_report(org, period), query["format"])
-    report = build_dashboard(org, period)
+        report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
+        return _org_file(org, period, report, query["format"])
+    report = build_dashboard(org, period, me_)
     report.pop("_tasks")
     return _with_links(report)
 

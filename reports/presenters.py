@@ -66,7 +66,9 @@ def task_status_text() -> dict:
 def attention_text() -> dict:
     """Words for why a member needs attention."""
     return {"no_activity": _("no activity in the period"), "overdue_tasks": _("overdue tasks"),
-            "low_accuracy": _("accuracy below 50 %"), "disengagement_risk": _("may stop next month")}
+            "low_accuracy": _("accuracy below 50 %"), "disengagement_risk": _("may stop next month"),
+            "scripted_study": _("Study sessions that look scripted"),
+            "scripted_answers": _("Quiz attempts that look scripted")}
 
 
 def pack_status_text() -> dict:

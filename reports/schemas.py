@@ -44,7 +44,7 @@ class FlagSchema(Schema):
     reasons = fields.List(fields.Nested(ReasonSchema))
 
 
-class SessionSchema(Schema):
+class ReportSessionSchema(Schema):
     record_id = fields.Integer()
     lesson = fields.String()
     course_id = fields.Raw()
@@ -67,7 +67,7 @@ class TaskRowSchema(Schema):
     late_days = fields.Float(allow_none=True)
 
 
-class AttemptSchema(Schema):
+class ReportAttemptSchema(Schema):
     quiz = fields.String()
     quiz_kind = fields.String(allow_none=True)
     at = fields.DateTime()
@@ -97,7 +97,7 @@ class CourseDoneSchema(Schema):
     on_time = fields.Boolean(allow_none=True)
 
 
-class WrongAnswerSchema(Schema):
+class ReportWrongAnswerSchema(Schema):
     question_id = fields.String()
     question = fields.String()
     at = fields.DateTime()
@@ -117,12 +117,12 @@ class MemberReportSchema(Schema):
     summary = fields.Dict()
     study_by_day = fields.List(fields.Nested(DaySchema))
     heatmap = fields.List(fields.List(fields.Integer()))
-    sessions = fields.List(fields.Nested(SessionSchema))
+    sessions = fields.List(fields.Nested(ReportSessionSchema))
     tasks = fields.List(fields.Nested(TaskRowSchema))
     courses_completed = fields.List(fields.Nested(CourseDoneSchema))
-    quiz_attempts = fields.List(fields.Nested(AttemptSchema))
+    quiz_attempts = fields.List(fields.Nested(ReportAttemptSchema))
     knowledge_points = fields.List(fields.Nested(KnowledgePointSchema))
-    wrong_answers = fields.List(fields.Nested(WrongAnswerSchema))
+    wrong_answers = fields.List(fields.Nested(ReportWrongAnswerSchema))
     points_by_rule = fields.List(fields.Dict())
     points_by_rule_from_ledger = fields.Boolean()
     offline = fields.List(fields.Nested(OfflineSchema))
@@ -164,7 +164,8 @@ class ChildSchema(FiguresSchema):
     id = fields.Integer()
     name = fields.String()
     kind = fields.String()
-    place = fields.Integer()
+    place = fields.Integer(allow_none=True)
+    score = fields.Float(allow_none=True)
     url = fields.String()
 
 
@@ -174,6 +175,7 @@ class DashboardSchema(Schema):
     figures = fields.Nested(FiguresSchema)
     trend = fields.List(fields.Nested(TrendSchema))
     children = fields.List(fields.Nested(ChildSchema))
+    fair_ranking = fields.Boolean()
 
 
 class OrgMemberRowSchema(Schema):
@@ -198,6 +200,7 @@ class AttentionSchema(Schema):
     org_name = fields.String()
     why = fields.List(fields.String())
     risk = fields.Float(allow_none=True)
+    flags = fields.List(fields.Nested(FlagSchema))
     url = fields.String()
 
 

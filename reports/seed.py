@@ -17,6 +17,7 @@ from learning.models import LearningRecord, Member, Org
 from learning.services import accounts, members as member_service
 from learning.timeutil import LOCAL_TZ, local_day, utcnow
 
+from .analytics.features import regularity_of
 from .models import AnalyticsModel
 from .simulate import make_profiles, simulate
 
@@ -32,8 +33,9 @@ def _top_committee() -> Org | None:
 def _has_scripted_behaviour(committee: Org) -> bool:
     rows = db.session.scalars(select(LearningRecord.result).join(Org, Org.id == LearningRecord.org_id).where(
         Org.path.startswith(committee.path), LearningRecord.verb == "studied").limit(5000))
-    return any(((r or {}).get("features") or {}).get("speed", 1) >= 2 and
-               ((r or {}).get("features") or {}).get("regularity", 0) >= 0.99 for r in rows)
+    feats = [((r or {}).get("features") or {}) for r in rows]
+    return any(float(f.get("max_speed") or f.get("speed") or 1) >= 2 and (regularity_of(f) or 0) >= 0.99
+               for f in feats)
 
 
 def _scripted_members(committee: Org, password: str) -> list[Member]:

@@ -73,13 +73,18 @@ def _at(day0: datetime, day: int, hour: int, minute: int) -> datetime:
     return local.astimezone(timezone.utc)
 
 
-def _session_features(p: Profile, rng: random.Random, hour: int) -> dict:
+def _session_features(p: Profile, rng: random.Random, hour: int, seconds: int) -> dict:
+    """The summary the study protocol writes (courses.services.study.features), for a simulated session."""
     if p.scripted:
-        return {"regularity": round(rng.uniform(0.992, 1.0), 3), "seeks": 0, "visibility_changes": 0,
-                "speed": 2.0, "hour": hour}
-    return {"regularity": round(min(0.97, max(0.2, rng.gauss(0.72, 0.1))), 3),
-            "seeks": int(rng.expovariate(0.6)), "visibility_changes": int(rng.expovariate(0.8)),
-            "speed": rng.choice([1.0, 1.0, 1.0, 1.0, 1.25, 1.5]), "hour": hour}
+        regularity, seeks, hidden, speed = rng.uniform(0.992, 1.0), 0, 0, 2.0
+    else:
+        regularity = min(0.97, max(0.2, rng.gauss(0.72, 0.1)))
+        seeks, hidden = int(rng.expovariate(0.6)), int(rng.expovariate(0.8))
+        speed = rng.choice([1.0, 1.0, 1.0, 1.0, 1.25, 1.5])
+    beat = 15.0
+    return {"beats": max(1, seconds // int(beat)), "ignored_beats": 0, "interval_mean": beat,
+            "interval_sd": round(beat * (1.0 - regularity), 3), "seeks": seeks, "visibility_changes": hidden,
+            "max_speed": speed, "max_scroll": 0.0, "hour": hour, "superseded": False}
 
 
 def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1, tag: str = "sim",
@@ -117,7 +122,7 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
                 hour = rng.randint(1, 4) if p.scripted else rng.randint(*p.hours)
                 started = _at(day0, day, hour, rng.randint(0, 50))
                 seconds = int(rng.uniform(600, 1800)) if p.scripted else int(rng.lognormvariate(math.log(900), 0.5))
-                feats = _session_features(p, rng, hour)
+                feats = _session_features(p, rng, hour, seconds)
                 rec = _write(out, m, "studied", "lesson", course[0] * 10 + lesson, key=f"{key}:study:{day}:{n}",
                              name=f"{course[3][lesson]}", at=started + timedelta(seconds=seconds), duration=seconds,
                              result={"course_id": course[0], "lesson_kind": "video", "session_id": f"{key}-{day}-{n}",
@@ -139,7 +144,7 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
             if day % 30 == 15 and not p.scripted and rng.random() < 0.8:
                 _write(out, m, "attended", "offline_session", f"{tag}-meeting-{m.org_id}-{day}",
                        key=f"{key}:meeting:{day}", name="主题党日活动", at=_at(day0, day, 15, 0), duration=5400,
-                       result={"kind": "theme_party_day", "proxy": False})
+                       result={"kind": "theme_day", "proxy": False})
     return out
 
 

@@ -85,7 +85,7 @@ def org_page(org_id: int):
     me_ = current_user._get_current_object()
     org = scope.require_org(me_, org_id, "report.read")
     period = _period()
-    report = build_org_report(org, period)
+    report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
     crumbs = [o for o in org_service.breadcrumbs(org) if scope.holds(me_, "report.read", o)]
     return render_template("reports/org.html", r=report, c=presenters.org_charts(report), period=period,
                            crumbs=crumbs, **presenters.helpers(_linker(period)))

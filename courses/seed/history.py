@@ -33,14 +33,14 @@ def _start_time(rnd: random.Random, day: int) -> datetime:
 
 
 def _beats(lesson, length: float, start_pos: float, rnd: random.Random, t0_ms: float) -> tuple[list[dict], float]:
-    """Beats every 15 s of an honest client (sometimes a hidden page, sometimes 1.5×); returns beats and seconds."""
+    """Beats about every 15 s of an honest client (sometimes a hidden page, sometimes 1.5×); returns beats and seconds."""
     beats = [{"position": start_pos, "playing": False, "visible": True, "seq": 0, "client_time": t0_ms}]
     media = lesson.kind in MEDIA_LESSON_KINDS
     pos, t, seq = start_pos, 0.0, 0
     speed = 1.5 if rnd.random() < 0.15 else 1.0
     target = length if media else 1.0
     while pos < target and t < 1800:
-        step = 15.0
+        step = round(max(5.0, rnd.gauss(15.0, 4.0)), 2)  # a real client's beats drift (throttled tabs, networks)
         t += step
         seq += 1
         visible = rnd.random() > 0.08

@@ -13,23 +13,43 @@ def _num(value, default: float = 0.0) -> float:
     return out if math.isfinite(out) else default
 
 
+#: fewer accepted heartbeats than this say nothing about their rhythm (regularity is then neutral)
+MIN_BEATS_FOR_REGULARITY = 4
+
+
+def regularity_of(f: dict) -> float | None:
+    """0..1 (1 = heartbeats at perfectly even intervals): 1 − the coefficient of variation of beat intervals.
+
+    The study protocol (courses) writes `interval_mean` and `interval_sd` (seconds between accepted
+    heartbeats, by the server's rules) and `beats`; None when there are too few beats to judge.
+    """
+    if f.get("regularity") is not None:  # records written before the protocol's own keys were read
+        return min(1.0, max(0.0, _num(f["regularity"], 0.5)))
+    mean, sd = _num(f.get("interval_mean")), _num(f.get("interval_sd"), -1.0)
+    if mean <= 0 or sd < 0 or _num(f.get("beats")) < MIN_BEATS_FOR_REGULARITY:
+        return None
+    return min(1.0, max(0.0, 1.0 - sd / mean))
+
+
 def session_features(rec) -> dict:
     """A `studied` record's session summary: regularity, seeks, visibility changes, speed, hour, minutes.
 
-    `regularity` is 0..1 (1 = heartbeats at perfectly even intervals); older spellings are accepted.
+    Reads the keys the study protocol writes (courses.services.study.features): `interval_mean`,
+    `interval_sd`, `beats`, `seeks`, `visibility_changes`, `max_speed` (the fastest playback between two
+    beats; 0 for articles), `hour` (local hour the session started). Missing values are neutral.
     """
     result = rec.result or {}
     f = result.get("features") or {}
-    regularity = f.get("regularity", f.get("heartbeat_regularity"))
+    regularity = regularity_of(f)
     hour = f.get("hour")
     if hour is None:
         from learning.timeutil import LOCAL_TZ
 
         hour = rec.occurred_at.astimezone(LOCAL_TZ).hour
-    return {"regularity": min(1.0, max(0.0, _num(regularity, 0.5))),
+    speed = _num(f.get("max_speed", f.get("speed")), 1.0) or 1.0  # no playback (articles): neutral 1×
+    return {"regularity": 0.5 if regularity is None else regularity,
             "seeks": _num(f.get("seeks")), "visibility_changes": _num(f.get("visibility_changes")),
-            "speed": _num(f.get("speed"), 1.0) or 1.0, "hour": int(_num(hour)) % 24,
-            "minutes": rec.duration_s / 60}
+            "speed": speed, "hour": int(_num(hour)) % 24, "minutes": rec.duration_s / 60}
 
 
 def session_vector(f: dict) -> list[float]:

@@ -61,7 +61,8 @@ def member_workbook(r: dict) -> bytes:
            [[k["knowledge_point"], k["answered"], k["correct"], round(k["accuracy"], 3)] for k in r["knowledge_points"]])
     _sheet(wb, _("Wrong answers"), [_("Question"), _("When"), _("Knowledge points")],
            [[w["question"], w["at"], w["knowledge_points"]] for w in r["wrong_answers"]])
-    _sheet(wb, _("Points"), [_("Rule"), _("Points")], [[p["rule"], p["points"]] for p in r["points_by_rule"]])
+    _sheet(wb, _("Points"), [_("Rule"), _("Points")], [[_("adjustment") if p["rule"] == "adjustment" else p["name"], p["points"]]
+                                                         for p in r["points_by_rule"]])
     _sheet(wb, _("Offline"), [_("Offline session"), _("When"), _("Seconds")],
            [[o["name"], o["at"], o["seconds"]] for o in r["offline"]])
     if r.get("flags") is not None:
@@ -78,18 +79,22 @@ FIGURE_KEYS = ("members", "active_members", "participation", "study_seconds", "s
 
 def org_workbook(r: dict) -> bytes:
     """An org report as a workbook: figures, trend, children, weak points, attention, members."""
+    from ..presenters import attention_text
+
+    words = attention_text()
     wb = Workbook()
     _sheet(wb, _("Key figures"), [_("Item"), _("Value")],
            [[_("Organisation"), r["org"]["name"]], [_("From"), r["period"]["from"]], [_("To"), r["period"]["to"]]]
            + [[k, r["figures"][k]] for k in FIGURE_KEYS])
     _sheet(wb, _("Trend"), [_("From"), _("Credited seconds"), _("Active members"), _("Answers"), _("Accuracy")],
            [[t["start"], t["study_seconds"], t["active_members"], t["answered"], t["accuracy"]] for t in r["trend"]])
-    _sheet(wb, _("Organisations below"), [_("Rank"), _("Organisation")] + list(FIGURE_KEYS),
-           [[c["place"], c["name"]] + [c[k] for k in FIGURE_KEYS] for c in r["children"]])
+    _sheet(wb, _("Organisations below"), [_("Rank"), _("Organisation")] + list(FIGURE_KEYS) + [_("Score")],
+           [[c["place"], c["name"]] + [c[k] for k in FIGURE_KEYS] + [c.get("score")] for c in r["children"]])
     _sheet(wb, _("Weak knowledge points"), [_("Knowledge point"), _("Answers"), _("Correct"), _("Accuracy")],
            [[k["knowledge_point"], k["answered"], k["correct"], round(k["accuracy"], 3)] for k in r.get("weak_points", [])])
-    _sheet(wb, _("Needs attention"), [_("Member"), _("Organisation"), _("Why")],
-           [[a["name"], a["org_name"], a["why"]] for a in r.get("attention", [])])
+    _sheet(wb, _("Needs attention"), [_("Member"), _("Organisation"), _("Why"), _("Reasons")],
+           [[a["name"], a["org_name"], [words.get(w, w) for w in a["why"]],
+             [_(x["text"]) for f in a.get("flags") or [] for x in f["reasons"]]] for a in r.get("attention", [])])
     _sheet(wb, _("Members"), [_("Member"), _("Organisation"), _("Credited seconds"), _("Active days"), _("Answers"),
                               _("Accuracy"), _("Points"), _("Tasks"), _("Tasks on time"), _("Tasks overdue")],
            [[m["name"], m["org_name"], m["study_seconds"], m["active_days"], m["answered"], m["accuracy"], m["points"],

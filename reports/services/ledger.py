@@ -1,32 +1,21 @@
 """Every read of points in one place (DESIGN §2.1: reports read the ledger).
 
 Points totals come from the `member_day_stats.points` rollup, which the scoring package keeps
-in the same transaction as each ledger entry. Points *by rule* need the ledger itself
-(`scoring.models.PointsEntry`: `rule_code`, `delta`, `occurred_at`); until that model is
-installed this module falls back to the total and says so.
+in the same transaction as each ledger entry. Points *by rule* read the ledger itself
+(`scoring.models.PointsEntry`): awards and their reversals carry the rule's code, manual
+adjustments the code "adjustment"; an entry counts on the day its act happened (`occurred_at`).
 """
 from __future__ import annotations
-
-import importlib
 
 from sqlalchemy import func, select
 
 from learning.extensions import db
 from learning.models import MemberDayStats
+from scoring.models import PointsEntry, PointsRule
 
 from .period import Period
 
-
-def _entry_model():
-    """The ledger entry model of the scoring package, or None while it is not installed."""
-    try:
-        module = importlib.import_module("scoring.models")
-    except ModuleNotFoundError:
-        return None
-    model = getattr(module, "PointsEntry", None)
-    if model is None or not hasattr(model, "member_id") or not hasattr(model, "delta"):
-        return None
-    return model
+ADJUSTMENT = "adjustment"
 
 
 def points_total(member_id: int, period: Period) -> int:
@@ -36,20 +25,35 @@ def points_total(member_id: int, period: Period) -> int:
         MemberDayStats.day <= period.end)) or 0)
 
 
+def rule_names(codes: set[str]) -> dict[str, str]:
+    """The display name of each rule code (its newest version's name)."""
+    rows = db.session.execute(select(PointsRule.code, PointsRule.name).where(PointsRule.code.in_(codes))
+                              .order_by(PointsRule.version, PointsRule.id)).all() if codes else []
+    return {code: name for code, name in rows}
+
+
 def points_by_rule(member_id: int, period: Period) -> tuple[list[dict], bool]:
-    """[(rule, points)] for the period from the ledger, and whether the ledger could be read."""
-    model = _entry_model()
-    rule_col = when_col = None
-    if model is not None:
-        rule_col = getattr(model, "rule_code", None) or getattr(model, "rule", None)
-        if rule_col is not None and hasattr(model, "kind"):  # manual adjustments carry no rule
-            rule_col = func.coalesce(rule_col, model.kind)
-        when_col = getattr(model, "occurred_at", None) or getattr(model, "created_at", None)
-    if model is None or rule_col is None or when_col is None:
-        total = points_total(member_id, period)
-        return ([{"rule": "total", "points": total}] if total else []), False
-    rows = db.session.execute(
-        select(rule_col, func.sum(model.delta)).where(model.member_id == member_id, when_col >= period.since,
-                                                      when_col < period.until)
-        .group_by(rule_col).order_by(func.sum(model.delta).desc())).all()
-    return [{"rule": str(getattr(rule, "name", rule)), "points": int(points or 0)} for rule, points in rows], True
+    """[{rule, name, points}] net of reversals for the period, largest first; and True (read from the ledger)."""
+    rule = func.coalesce(PointsEntry.rule_code, PointsEntry.kind)
+    total = func.sum(PointsEntry.delta)
+    rows = db.session.execute(select(rule, total).where(
+        PointsEntry.member_id == member_id, PointsEntry.occurred_at >= period.since,
+        PointsEntry.occurred_at < period.until).group_by(rule).order_by(total.desc(), rule)).all()
+    names = rule_names({code for code, _ in rows})
+    return [{"rule": code, "name": names.get(code, code), "points": int(points or 0)}
+            for code, points in rows if points], True
+
+
+def fair_places(viewer, org, period: Period) -> dict[int, dict] | None:
+    """The points issue's fair ranking of the org's children (scoring's `branch_ranking`) as the viewer
+    may see it: {child org id: {place, score}}; None when the viewer may not see the full ranking."""
+    from learning.errors import Forbidden
+    from scoring.services import periods, rankings
+
+    try:
+        ranking = rankings.branch_ranking(viewer, org, periods.Period("custom", period.start, period.end))
+    except Forbidden:
+        return None
+    if ranking["visibility"] != "full":
+        return None
+    return {item["org_id"]: {"place": item["rank"], "score": item["score"]} for item in ranking["items"]}

@@ -62,7 +62,21 @@ def _sessions(records) -> list[dict]:
     return sessions
 
 
-def _tasks(records, now: datetime) -> list[dict]:
+def _task_records(member_id: int, period: Period) -> list[LearningRecord]:
+    """The member's assignments made before the period ends and their course completions (any time).
+
+    A task belongs to the period when it was assigned in it or falls due in it, so assignments
+    from before the period are read too; completions after it show how the task ended.
+    """
+    return list(db.session.scalars(select(LearningRecord).where(
+        LearningRecord.member_id == member_id,
+        ((LearningRecord.verb == "assigned") & (LearningRecord.object_type == "task")
+         & (LearningRecord.occurred_at < period.until))
+        | ((LearningRecord.verb == "completed") & (LearningRecord.object_type == "course")))
+        .order_by(LearningRecord.occurred_at, LearningRecord.id)))
+
+
+def _tasks(records, now: datetime, period: Period) -> list[dict]:
     assigned = {}
     for rec in records:
         if rec.verb == "assigned" and rec.object_type == "task":
@@ -86,6 +100,10 @@ def _tasks(records, now: datetime) -> list[dict]:
     out = []
     for task in assigned.values():
         due, done = task["due_at"], task["completed_at"]
+        in_period = period.since <= task["assigned_at"] < period.until or (
+            due is not None and period.since <= due < period.until)
+        if not in_period:
+            continue
         late_days = None
         if due is not None and (done or now) > due:
             late_days = round(((done or now) - due).total_seconds() / 86400, 1)
@@ -97,10 +115,9 @@ def _tasks(records, now: datetime) -> list[dict]:
     return sorted(out, key=lambda t: (t["due_at"] is None, t["due_at"] or now))
 
 
-def _quizzes(records) -> tuple[list[dict], list[dict], list[dict]]:
+def _quizzes(records) -> tuple[list[dict], list[dict]]:
     times_by_attempt: dict[str, list[float]] = defaultdict(list)
     kp_stats: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    last_answer: dict[str, LearningRecord] = {}
     for rec in records:
         if rec.verb != "answered":
             continue
@@ -110,7 +127,6 @@ def _quizzes(records) -> tuple[list[dict], list[dict], list[dict]]:
         for kp in knowledge_points(result):
             kp_stats[kp][0] += 1
             kp_stats[kp][1] += int(bool(result.get("success")))
-        last_answer[str(rec.object_id)] = rec
     attempts = []
     for rec in records:
         if rec.verb != "submitted":
@@ -123,10 +139,22 @@ def _quizzes(records) -> tuple[list[dict], list[dict], list[dict]]:
                          "seconds_per_question": round(statistics.fmean(times), 1) if times else None})
     kps = sorted(({"knowledge_point": kp, "answered": a, "correct": c, "accuracy": c / a}
                   for kp, (a, c) in kp_stats.items()), key=lambda k: (k["accuracy"], -k["answered"]))
-    wrong_book = [{"question_id": qid, "question": rec.object_name or f"#{qid}", "at": rec.occurred_at,
-                   "knowledge_points": knowledge_points(rec.result)}
-                  for qid, rec in last_answer.items() if not (rec.result or {}).get("success")]
-    return attempts, kps, wrong_book
+    return attempts, kps
+
+
+def open_wrong_answers(member_id: int, period: Period) -> list[dict]:
+    """The wrong-answer book's open items at the end of the period: questions whose latest answer by then
+    (in the period or before it) was wrong, newest first."""
+    last: dict[str, tuple] = {}
+    for qid, name, result, at in db.session.execute(select(
+            LearningRecord.object_id, LearningRecord.object_name, LearningRecord.result, LearningRecord.occurred_at)
+            .where(LearningRecord.member_id == member_id, LearningRecord.verb == "answered",
+                   LearningRecord.occurred_at < period.until)
+            .order_by(LearningRecord.occurred_at, LearningRecord.id)):
+        last[str(qid)] = (name, result, at)
+    wrong = [{"question_id": qid, "question": name or f"#{qid}", "at": at, "knowledge_points": knowledge_points(result)}
+             for qid, (name, result, at) in last.items() if not (result or {}).get("success")]
+    return sorted(wrong, key=lambda w: w["at"], reverse=True)
 
 
 def heatmap(sessions: list[dict]) -> list[list[int]]:
@@ -182,8 +210,9 @@ def build_member_report(member: Member, period: Period, *, show_rank: bool = Tru
     records = _records(member.id, period)
     days = day_series(member.id, period)
     sessions = _sessions(records)
-    tasks = _tasks(records, now)
-    attempts, kps, wrong_book = _quizzes(records)
+    tasks = _tasks(_task_records(member.id, period), now, period)
+    attempts, kps = _quizzes(records)
+    wrong_book = open_wrong_answers(member.id, period)
     answers = [(r.occurred_at.timestamp(), bool((r.result or {}).get("success")), knowledge_points(r.result))
                for r in records if r.verb == "answered"]
     study_by_day = [(d, days.get(d, {}).get("study_seconds", 0)) for d in period.each_day()]
@@ -193,7 +222,7 @@ def build_member_report(member: Member, period: Period, *, show_rank: bool = Tru
         by_week[period.week_index(d)] += row["study_seconds"]
         if row["records"]:
             active_weeks.add(period.week_index(d))
-    due = [t for t in tasks if t["due_at"] is not None and t["due_at"] < period.until]
+    due = [t for t in tasks if t["due_at"] is not None and period.since <= t["due_at"] < period.until]
     on_time = sum(1 for t in due if t["status"] == "done_on_time")
     midpoint = period.since.timestamp() + (period.until - period.since).total_seconds() / 2
     lengths = [s["seconds"] for s in sessions]

@@ -9,18 +9,20 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from learning.extensions import db
 from learning.models import LearningRecord, Member, MemberDayStats, Org
 from learning.timeutil import local_day, utcnow
 
 from ..models import OrgKnowledgeDay
+from . import ledger
 from .period import Period
 
 MEMBER_TABLE_LIMIT = 1000
 WEAK_POINTS = 10
 WEAK_MIN_ANSWERS = 5
+TASK_LOOKBACK = timedelta(days=92)
 
 
 def _in(org: Org):
@@ -34,15 +36,19 @@ def _parse(value) -> datetime | None:
 
 
 def per_org_sums(org: Org, period: Period) -> dict[int, dict]:
-    """Rollup sums per org of the subtree (study, answers, points, active members)."""
+    """Rollup sums per org of the subtree (study, answers, points, active members).
+
+    Points count on every day (an adjustment may fall on a day without records); a member is
+    active on a day with at least one record.
+    """
     rows = db.session.execute(select(
         MemberDayStats.org_id, func.sum(MemberDayStats.study_seconds), func.sum(MemberDayStats.questions_answered),
         func.sum(MemberDayStats.questions_correct), func.sum(MemberDayStats.points),
         func.sum(MemberDayStats.courses_completed), func.sum(MemberDayStats.offline_attended),
-        func.count(func.distinct(MemberDayStats.member_id)))
+        func.count(func.distinct(case((MemberDayStats.records > 0, MemberDayStats.member_id)))))
         .join(Org, Org.id == MemberDayStats.org_id)
-        .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end,
-               MemberDayStats.records > 0).group_by(MemberDayStats.org_id)).all()
+        .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end)
+        .group_by(MemberDayStats.org_id)).all()
     keys = ("study_seconds", "answered", "correct", "points", "courses_completed", "offline_attended", "active")
     return {row[0]: {k: int(v or 0) for k, v in zip(keys, row[1:])} for row in rows}
 
@@ -54,19 +60,25 @@ def member_counts(org: Org) -> dict[int, int]:
 
 
 def task_rows(org: Org, period: Period) -> list[dict]:
-    """(member, task) assignments made in the period in the subtree, with completion and lateness."""
+    """(member, task) assignments made or due in the period in the subtree, with completion and lateness.
+
+    Assignments and completions are read from TASK_LOOKBACK before the period (a task runs at most that long).
+    """
     recs = db.session.execute(select(LearningRecord.member_id, LearningRecord.org_id, LearningRecord.verb,
                                      LearningRecord.object_id, LearningRecord.object_name, LearningRecord.result,
                                      LearningRecord.occurred_at)
                               .join(Org, Org.id == LearningRecord.org_id)
                               .where(_in(org), LearningRecord.verb.in_(("assigned", "completed")),
-                                     LearningRecord.occurred_at >= period.since)).all()
+                                     LearningRecord.occurred_at >= period.since - TASK_LOOKBACK)).all()
     assigned, done = {}, defaultdict(dict)
     for member_id, org_id, verb, oid, name, result, at in recs:
         result = result or {}
         if verb == "assigned" and at < period.until:
+            due = _parse(result.get("due_at"))
+            if at < period.since and not (due is not None and period.since <= due < period.until):
+                continue  # assigned before the period and not due in it
             assigned[(member_id, str(oid))] = {"member_id": member_id, "org_id": org_id, "task_id": str(oid),
-                                               "name": name, "due_at": _parse(result.get("due_at")),
+                                               "name": name, "due_at": due,
                                                "courses": {str(c) for c in result.get("course_ids") or []}}
         elif verb == "completed" and result.get("task_ids"):
             for task_id in result["task_ids"]:
@@ -154,9 +166,9 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
         sums = {r[0]: r[1:] for r in db.session.execute(select(
             MemberDayStats.member_id, func.sum(MemberDayStats.study_seconds),
             func.sum(MemberDayStats.questions_answered), func.sum(MemberDayStats.questions_correct),
-            func.sum(MemberDayStats.points), func.count(MemberDayStats.id))
+            func.sum(MemberDayStats.points), func.sum(case((MemberDayStats.records > 0, 1), else_=0)))
             .where(MemberDayStats.member_id.in_(ids), MemberDayStats.day >= period.start,
-                   MemberDayStats.day <= period.end, MemberDayStats.records > 0)
+                   MemberDayStats.day <= period.end)
             .group_by(MemberDayStats.member_id)).all()}
     per_task = defaultdict(lambda: [0, 0, 0])
     for t in tasks:
@@ -173,8 +185,9 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
     return out
 
 
-def build_dashboard(org: Org, period: Period) -> dict:
-    """Headline figures, trend, and the direct children side by side (fair: per member and rates)."""
+def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> dict:
+    """Headline figures, trend, and the direct children side by side, in the fair order of the points
+    issue (scoring's branch ranking, as `viewer` may see it); without a viewer, by points per member."""
     sums = per_org_sums(org, period)
     counts = member_counts(org)
     tasks = task_rows(org, period)
@@ -187,17 +200,24 @@ def build_dashboard(org: Org, period: Period) -> dict:
         figures = _figures([sums[i] for i in ids if i in sums], sum(counts.get(i, 0) for i in ids),
                            [t for t in tasks if t["org_id"] in ids])
         compared.append({"id": child.id, "name": child.name, "kind": child.kind, **figures})
-    compared.sort(key=lambda c: -(c["points_per_member"] or 0))
-    for place, child in enumerate(compared, 1):
-        child["place"] = place
+    fair = ledger.fair_places(viewer, org, period) if viewer is not None and compared else None
+    if fair:
+        for child in compared:
+            child.update(fair.get(child["id"], {"place": None, "score": None}))
+        compared.sort(key=lambda c: (c["place"] is None, c["place"] or 0, c["name"]))
+    else:
+        compared.sort(key=lambda c: -(c["points_per_member"] or 0))
+        for place, child in enumerate(compared, 1):
+            child.update(place=place, score=None)
     return {"org": {"id": org.id, "name": org.name, "kind": org.kind, "parent_id": org.parent_id},
             "period": {"from": period.start, "to": period.end, "days": period.days},
             "figures": _figures(list(sums.values()), sum(counts.values()), tasks),
-            "trend": trend(org, period), "children": compared, "_tasks": tasks}
+            "trend": trend(org, period), "children": compared, "fair_ranking": bool(fair), "_tasks": tasks}
 
 
-def attention(org: Org, period: Period, rows: list[dict], risk_probs: dict[int, float]) -> list[dict]:
-    """Members who need attention and why: inactive, overdue tasks, low accuracy, disengagement risk."""
+def attention(rows: list[dict], risk_probs: dict[int, float], scripted: dict[int, list[dict]]) -> list[dict]:
+    """Members who need attention and why: inactive, overdue tasks, low accuracy; with analytics, also
+    disengagement risk and scripted study (each scripted flag with the features that raised it)."""
     out = []
     for row in rows:
         why = []
@@ -209,22 +229,31 @@ def attention(org: Org, period: Period, rows: list[dict], risk_probs: dict[int, 
             why.append("low_accuracy")
         if risk_probs.get(row["id"], 0) >= 0.6:
             why.append("disengagement_risk")
+        flags = scripted.get(row["id"], [])
+        why += [f["kind"] for f in flags]
         if why:
             out.append({"id": row["id"], "name": row["name"], "org_name": row["org_name"], "why": why,
-                        "risk": risk_probs.get(row["id"])})
+                        "risk": risk_probs.get(row["id"]), "flags": flags})
     return out
 
 
-def build_org_report(org: Org, period: Period) -> dict:
-    """The dashboard plus weak knowledge points, members (drill-down) and who needs attention."""
-    from ..analytics import risk
+def build_org_report(org: Org, period: Period, *, show_flags: bool = False, viewer: Member | None = None) -> dict:
+    """The dashboard plus weak knowledge points, members (drill-down) and who needs attention.
 
-    report = build_dashboard(org, period)
+    `show_flags` (the viewer holds `report.analytics`) adds the analytics' advice to the attention
+    list: disengagement risk and scripted study; without it neither the flags nor the model are shown.
+    """
+    from ..analytics import flags as flag_service, risk
+
+    report = build_dashboard(org, period, viewer)
     tasks = report.pop("_tasks")
     rows = member_rows(org, period, tasks)
-    cutoff = min(period.end, local_day(utcnow())) + timedelta(days=1)
-    probs, info = risk.predict(org, [r["id"] for r in rows], cutoff)
+    probs, info, scripted = {}, None, {}
+    if show_flags:
+        cutoff = min(period.end, local_day(utcnow())) + timedelta(days=1)
+        probs, info = risk.predict(org, [r["id"] for r in rows], cutoff)
+        scripted = flag_service.scripted_by_member(org, [r["id"] for r in rows], period.since, period.until)
     report.update(weak_points=weak_points(org, period), members=rows,
                   members_truncated=report["figures"]["members"] > len(rows),
-                  attention=attention(org, period, rows, probs), risk_model=info)
+                  attention=attention(rows, probs, scripted), risk_model=info)
     return report

@@ -50,12 +50,13 @@ def units(org: Org) -> list[Org]:
                                    .order_by(Org.path)))
 
 
-def unit_files(unit: Org, period: Period) -> tuple[bytes, bytes]:
+def unit_files(unit: Org, period: Period, viewer: Member | None = None) -> tuple[bytes, bytes]:
     """(PDF, XLSX) of one branch: its report, then every active member's report."""
     from ..exports.pdf import render_pdf
     from ..exports.xlsx import org_workbook
 
-    report = build_org_report(unit, period)
+    # packs go to report.pack holders, who hold report.analytics too: flags included
+    report = build_org_report(unit, period, show_flags=True, viewer=viewer)
     members = db.session.scalars(select(Member).join(Org, Org.id == Member.org_id).where(
         Org.path.startswith(unit.path, autoescape=True), Member.status == "active").order_by(Member.id)).all()
     member_reports = [build_member_report(m, period, show_flags=True) for m in members]
@@ -79,14 +80,15 @@ def build_steps(pack: ReportPack) -> Iterator[ReportPack]:
     todo = units(org)
     pack.status, pack.total, pack.done, pack.error = "running", len(todo) + 1, 0, None
     yield pack
-    report = build_org_report(org, period)
+    viewer = db.session.get(Member, pack.requested_by_id) if pack.requested_by_id else None
+    report = build_org_report(org, period, show_flags=True, viewer=viewer)
     (work / f"00-{org.id}-{_safe(org.name)}.pdf").write_bytes(
         render_pdf(title=org.name, org_name=org.name, period=period, org_report=report))
     (work / f"00-{org.id}-{_safe(org.name)}.xlsx").write_bytes(org_workbook(report))
     pack.done += 1
     yield pack
     for unit in todo:
-        pdf, xlsx = unit_files(unit, period)
+        pdf, xlsx = unit_files(unit, period, viewer)
         (work / f"{unit.id}-{_safe(unit.name)}.pdf").write_bytes(pdf)
         (work / f"{unit.id}-{_safe(unit.name)}.xlsx").write_bytes(xlsx)
         pack.done += 1

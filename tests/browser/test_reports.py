@@ -58,13 +58,19 @@ def _shot(page, name):
 
 
 def test_committee_dashboard_drills_down_to_one_member_at_desktop_width(server, browser, db, tree):
+    from reports.analytics import scripted
+
     history = build_history(tree, db, per_branch=2, days=21)
     reviewer = make_member(tree.branch3, roles=[("reviewer", tree.committee)])
+    scripted.train(tree.committee)
     db.session.commit()
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     _login(page, server, reviewer)
     page.goto(f"{server}/reports")
     assert page.locator("h1").inner_text().startswith(tree.committee.name)
+    bot = history.scripted[0]
+    flagged = page.locator("#attention tr", has=page.locator("a.drill", has_text=bot.name))
+    assert "心跳间隔如机器般均匀" in flagged.locator(".flag-scripted_study").inner_text()
     _shot(page, "committee-1280.png")
     page.locator("#children a.drill", has_text=tree.general1.name).click()
     page.wait_for_url(f"**/reports/orgs/{tree.general1.id}**")
