@@ -1,4 +1,4 @@
-"""Page furniture other packages plug into: navigation links and home-page panels."""
+"""Page furniture other packages plug into: navigation links, home-page panels and sections of other pages."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,8 +23,17 @@ class HomePanel:
     order: int
 
 
+@dataclass(frozen=True)
+class PageSection:
+    page: str  # e.g. "course": the page that renders `page_sections("course", member, course=...)`
+    template: str
+    context: Callable[..., dict | None]  # context(member, **objects); None hides the section
+    order: int
+
+
 NAV: list[NavItem] = []
 PANELS: list[HomePanel] = []
+SECTIONS: list[PageSection] = []
 
 
 def register_nav(endpoint: str, label: Callable[[], str], visible: Callable[[object], bool] = lambda m: True,
@@ -40,6 +49,17 @@ def register_home_panel(template: str, context: Callable[[object], dict | None],
     if all(panel.template != template for panel in PANELS):
         PANELS.append(HomePanel(template, context, order))
         PANELS.sort(key=lambda panel: panel.order)
+
+
+def register_page_section(page: str, template: str, context: Callable[..., dict | None], order: int = 50) -> None:
+    """Add a section to another package's page; `context(member, **objects)` returns its variables or None.
+
+    This is how a package shows its things on a page of a package it may not import (a course exam
+    on the course page), without that package importing it either.
+    """
+    if all((s.page, s.template) != (page, template) for s in SECTIONS):
+        SECTIONS.append(PageSection(page, template, context, order))
+        SECTIONS.sort(key=lambda s: s.order)
 
 
 def nav_items() -> list[dict]:
@@ -58,3 +78,15 @@ def home_panels(member) -> list[dict]:
         if context is not None:
             panels.append({"template": panel.template, **context})
     return panels
+
+
+def page_sections(page: str, member, **objects) -> list[dict]:
+    """The sections other packages add to a page for this member, each with its template and context."""
+    sections = []
+    for section in SECTIONS:
+        if section.page != page:
+            continue
+        context = section.context(member, **objects)
+        if context is not None:
+            sections.append({"template": section.template, **context})
+    return sections

@@ -190,6 +190,8 @@ class QuizSchema(Schema):
 class QuizQuerySchema(Schema):
     kind = fields.String(load_default=None, validate=validate.OneOf(QUIZ_KINDS))
     manage = fields.Boolean(load_default=False)
+    course_id = fields.Integer(load_default=None, validate=validate.Range(min=1),
+                               metadata={"description": "only the exams of this course"})
 
 
 class AttemptQuestionSchema(Schema):

@@ -2,8 +2,9 @@
 
 The history is written through the real attempt services (start, shown, answer, submit), replayed
 over the past days with simulated answer times, so records, day stats, the wrong-answer book and
-statistics are exactly what members would have produced. Course exams need the courses package
-and are left to its merge. Running twice changes nothing.
+statistics are exactly what members would have produced. Course exams belong to the demo courses,
+found by title in the `course` table (quizzes does not import courses); members who finished a course
+took its exam. Running twice changes nothing.
 """
 from __future__ import annotations
 
@@ -18,11 +19,14 @@ from learning.timeutil import day_start_utc, local_day, utcnow
 
 from .demo_bank import demo_questions
 from .models import Attempt, Question, Quiz
-from .services import attempts, bank, quizzes as quiz_service
+from .services import attempts, bank, course_refs, quizzes as quiz_service
 
 DEMO_SOURCE = "demo"
 HISTORY_DAYS = 3
 HISTORY_MEMBERS = 8  # of the demo branch: enough to show statistics, quick to seed
+#: course title (from the courses demo) → the knowledge points its exam draws from
+COURSE_EXAMS = {"党章党规学习": ["党章", "党规党纪"], "党史学习教育": ["党史"], "基层党支部工作规范": ["组织生活"]}
+EXAM_TAKER_SHARE = 0.5  # of the demo branch's members who did not finish the course, how many tried the exam
 
 
 def _seed_bank(top: Org, by: Member | None) -> None:
@@ -68,11 +72,63 @@ def _seed_quizzes(branch: Org, by: Member | None) -> list[Quiz]:
     ]
 
 
-def _simulate(member: Member, quiz: Quiz, when, rng: random.Random, ability: float) -> None:
+def _seed_course_exams(org: Org, courses: dict[str, int], by: Member | None) -> list[Quiz]:
+    """One exam per demo course for the org's members: 10 questions of the course's knowledge points."""
+    exams = []
+    for title, points in COURSE_EXAMS.items():
+        if title not in courses or not course_refs.course_visible_at(org, courses[title]):
+            continue
+        exams.append(_quiz(org, f"结课考试：{title}", {
+            "kind": "course_exam", "course_id": courses[title],
+            "description": f"学完《{title}》后参加，10道题，限时15分钟，60分及格，可考两次。",
+            "pool": {"mode": "random", "count": 10, "knowledge_points": points,
+                     "types": ["single_choice", "multiple_choice", "true_false", "fill_blank"]},
+            "time_limit_s": 900, "attempts_allowed": 2, "pass_mark": 60, "show_answers": "after_submit"}, by))
+    return exams
+
+
+def _finished_courses(member_ids: list[int]) -> dict[int, dict[int, object]]:
+    """member id → {course id: completion time}, read from the courses package's table without importing it."""
+    table = db.metadata.tables.get("course_progress")
+    if table is None or not member_ids:
+        return {}
+    done: dict[int, dict[int, object]] = {}
+    for member_id, course_id, at in db.session.execute(
+            select(table.c.member_id, table.c.course_id, table.c.completed_at)
+            .where(table.c.member_id.in_(member_ids), table.c.completed_at.is_not(None))):
+        done.setdefault(member_id, {})[course_id] = at
+    return done
+
+
+def _seed_exam_history(org: Org, exams: list[Quiz]) -> None:
+    """Members who finished a course took its exam (others sometimes too); a failed first try is retaken."""
+    members = db.session.scalars(select(Member).where(Member.org_id == org.id, Member.status == "active")
+                                 .order_by(Member.id)).all()
+    finished = _finished_courses([m.id for m in members])
+    now = utcnow()
+    for exam in exams:
+        taken = set(db.session.scalars(select(Attempt.member_id).where(Attempt.quiz_id == exam.id)))
+        for member in members:
+            rng = random.Random(member.id * 7919 + exam.course_id)
+            done_at = finished.get(member.id, {}).get(exam.course_id)
+            wants = rng.random() < EXAM_TAKER_SHARE
+            if member.username == "demo-member":  # one result to look at, the other exams left to try
+                wants, done_at = exam is exams[0], None
+            if member.id in taken or member.username == "demo-organiser" or not (done_at or wants):
+                continue
+            ability = rng.uniform(0.6, 0.98) if done_at else rng.uniform(0.45, 0.8)
+            earliest = max(done_at, now - timedelta(days=HISTORY_DAYS)) if done_at else now - timedelta(days=HISTORY_DAYS)
+            when = earliest + (now - earliest) * rng.uniform(0.1, 0.6)
+            attempt = _simulate(member, exam, when, rng, ability)
+            if attempt is not None and not attempt.passed and member.username != "demo-member":
+                _simulate(member, exam, when + (now - when) * 0.5, rng, ability + 0.1)
+
+
+def _simulate(member: Member, quiz: Quiz, when, rng: random.Random, ability: float) -> Attempt | None:
     """One attempt replayed through the services at a past moment, with human-like answer times."""
     attempt, created = attempts.start(member, quiz, now=when)
     if not created:
-        return
+        return None
     clock = when
     for item in attempt.items:
         clock += timedelta(seconds=rng.uniform(1, 3))
@@ -83,7 +139,7 @@ def _simulate(member: Member, quiz: Quiz, when, rng: random.Random, ability: flo
         response = _response(version, right, rng)
         if response is not None:
             attempts.save_answer(attempt, item.question_id, response, now=clock)
-    attempts.submit(attempt, now=clock + timedelta(seconds=2))
+    return attempts.submit(attempt, now=clock + timedelta(seconds=2))
 
 
 def _response(version, right: bool, rng: random.Random):
@@ -127,9 +183,12 @@ def seed_demo(password: str) -> None:
     organiser = db.session.scalar(select(Member).where(Member.username == "demo-organiser"))
     _seed_bank(tree.committee, organiser)
     db.session.flush()
+    courses = course_refs.published_courses_titled(COURSE_EXAMS)
     for org in _orgs_with_members(tree.committee):
         quizzes = _seed_quizzes(org, organiser)
+        exams = _seed_course_exams(org, courses, organiser)
         db.session.flush()
         if org.id == tree.demo_branch.id:  # history where demo-organiser and demo-member see it
             _seed_history(org, quizzes, HISTORY_MEMBERS)
+            _seed_exam_history(org, exams)
             db.session.flush()

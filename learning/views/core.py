@@ -11,15 +11,15 @@ from ..errors import DomainError
 from ..extensions import db, limiter
 from ..forms import LoginForm, PasswordChangeForm
 from ..services import accounts
-from ..ui import nav_items
+from ..ui import nav_items, page_sections
 from . import bp
 from .labels import template_labels
 
 
 @bp.app_context_processor
 def page_helpers():
-    """Navigation, locale and code labels for every template."""
-    return {"nav_items": nav_items, "current_locale": lambda: str(get_locale() or "zh")[:2],
+    """Navigation, other packages' page sections, locale and code labels for every template."""
+    return {"nav_items": nav_items, "page_sections": page_sections, "current_locale": lambda: str(get_locale() or "zh")[:2],
             **template_labels()}
 
 

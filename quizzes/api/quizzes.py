@@ -24,7 +24,8 @@ class QuizList(MethodView):
     @quizzes_blp.response(200, s.QuizSchema(many=True))
     def get(self, query):
         """Quizzes the caller can take (or, with manage=true, organise or read statistics of)."""
-        stmt = quiz_service.quizzes_for(actor(), kind=query["kind"], manage=query["manage"])
+        stmt = quiz_service.quizzes_for(actor(), kind=query["kind"], manage=query["manage"],
+                                        course_id=query["course_id"])
         return db.session.scalars(stmt.limit(200)).all()
 
     @quizzes_blp.arguments(s.QuizInSchema)

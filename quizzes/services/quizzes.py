@@ -4,7 +4,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, or_, select
 
 from learning.errors import Forbidden, Invalid, NotFound
 from learning.extensions import db
@@ -13,6 +13,7 @@ from learning.services import scope
 from learning.timeutil import utcnow
 
 from ..models import QUESTION_TYPES, QUIZ_KINDS, SHOW_ANSWERS, Question, QuestionTag, Quiz, WrongAnswer
+from . import course_refs
 
 POOL_MODES = ("fixed", "random", "wrong_book")
 SETTINGS = ("kind", "title", "description", "course_id", "open_at", "close_at", "time_limit_s", "question_time_s",
@@ -101,6 +102,9 @@ def validate_settings(org: Org, data: dict, current: Quiz | None = None) -> dict
         errors["close_at"] = ["must be after open_at"]
     if merged.get("kind") == "course_exam" and not merged.get("course_id"):
         errors["course_id"] = ["a course exam names its course"]
+    elif merged.get("course_id") and (current is None or merged["course_id"] != current.course_id) \
+            and not course_refs.course_visible_at(org, merged["course_id"]):
+        errors["course_id"] = ["no published course with this id is meant for this organisation"]
     for key in ("time_limit_s", "question_time_s"):
         value = merged.get(key)
         if value is not None and not (isinstance(value, int) and 5 <= value <= 24 * 3600):
@@ -160,19 +164,29 @@ def require_quiz(actor: Member, quiz_id: int, capability: str | None = None) -> 
     return quiz
 
 
-def quizzes_for(actor: Member, *, kind: str | None = None, manage: bool = False):
-    """A select of quizzes the caller can take (or, with manage, organise or read statistics of)."""
+def member_orgs(actor: Member) -> set[int]:
+    """The orgs a member belongs to: their own, and those where they hold the member role explicitly."""
+    own = {actor.org_id} if actor.org_id else set()
+    return own | {g.org_id for g in actor.grants if g.role == "member"}
+
+
+def quizzes_for(actor: Member, *, kind: str | None = None, manage: bool = False, course_id: int | None = None):
+    """A select of quizzes the caller can take (or, with manage, organise or read statistics of).
+
+    A member's list holds the quizzes of the orgs they belong to; a group's quiz, which the scope
+    would let a member of the branch above take too, is for the group and is not listed for them.
+    """
     stmt = select(Quiz).join(Org, Quiz.org_id == Org.id).where(Quiz.archived_at.is_(None))
     if manage:
-        from sqlalchemy import or_
-
         stmt = stmt.where(or_(scope.org_clause(actor, "quiz.manage"), scope.org_clause(actor, "quiz.stats")),
                           Quiz.owner_member_id.is_(None))
     else:
-        stmt = stmt.where(scope.org_clause(actor, "quiz.take"), Quiz.owner_member_id.is_(None),
-                          Quiz.published.is_(True))
+        stmt = stmt.where(scope.org_clause(actor, "quiz.take"), Quiz.org_id.in_(member_orgs(actor)),
+                          Quiz.owner_member_id.is_(None), Quiz.published.is_(True))
     if kind:
         stmt = stmt.where(Quiz.kind == kind)
+    if course_id is not None:
+        stmt = stmt.where(Quiz.course_id == course_id)
     return stmt.order_by(Quiz.id.desc())
 
 
@@ -195,10 +209,13 @@ def pick_questions(quiz: Quiz, member: Member, seed: int) -> list[int]:
         ids = rng.sample(candidates, min(pool["count"], len(candidates)))
     else:
         now = utcnow()
+        source = Quiz.__table__.alias("wrong_in")  # a quiz closed early reveals from its new close time
+        closed_early = select(source.c.id).where(source.c.id == WrongAnswer.quiz_id,
+                                                 source.c.show_answers == "after_close", source.c.close_at <= now)
         candidates = list(db.session.scalars(
             select(WrongAnswer.question_id).join(Question, Question.id == WrongAnswer.question_id)
             .where(WrongAnswer.member_id == member.id, WrongAnswer.cleared_at.is_(None),
-                   WrongAnswer.reveal_at.is_not(None), WrongAnswer.reveal_at <= now,
+                   or_(WrongAnswer.reveal_at <= now, closed_early.exists()),
                    Question.archived_at.is_(None)).order_by(WrongAnswer.last_wrong_at.desc())))
         ids = candidates[:pool["count"]]
     if quiz.shuffle_questions:

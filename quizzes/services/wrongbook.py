@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from learning.extensions import db
 from learning.timeutil import utcnow
 
-from ..models import Question, WrongAnswer
+from ..models import Question, Quiz, WrongAnswer
 
 RIGHT_IN_A_ROW_TO_LEAVE = 2
 
@@ -57,5 +57,14 @@ def book(member_id: int, *, include_cleared: bool = False) -> list[WrongAnswer]:
 
 
 def revealed(entry: WrongAnswer, now: datetime | None = None) -> bool:
-    """Whether the entry's correct answer may be shown to the member yet."""
-    return entry.reveal_at is not None and entry.reveal_at <= (now or utcnow())
+    """Whether the entry's correct answer may be shown to the member yet.
+
+    `reveal_at` was fixed when the answer was graded; a quiz that shows answers after it closes and has
+    since been closed earlier than planned reveals them from its new close time.
+    """
+    now = now or utcnow()
+    if entry.reveal_at is not None and entry.reveal_at <= now:
+        return True
+    quiz = db.session.get(Quiz, entry.quiz_id) if entry.quiz_id else None
+    return quiz is not None and quiz.show_answers == "after_close" and quiz.close_at is not None \
+        and quiz.close_at <= now

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from werkzeug.routing import BuildError
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,10 +10,10 @@ from sqlalchemy import select
 from learning.errors import DomainError
 from learning.extensions import db
 from learning.services import scope
-from learning.ui import register_home_panel, register_nav
+from learning.ui import register_home_panel, register_nav, register_page_section
 
 from ..models import Attempt
-from ..services import attempts, quizzes as quiz_service, wrongbook
+from ..services import attempts, course_refs, quizzes as quiz_service, wrongbook
 from ..services.grading import correct_answer_view
 from . import bp
 
@@ -46,7 +47,17 @@ def my_quizzes():
     history = attempts.member_history(me_, limit=20)
     book_size = len(wrongbook.book(me_.id))
     return render_template("quizzes/my_quizzes.html", quizzes=quizzes, running=running, history=history,
-                           book_size=book_size, is_open=quiz_service.is_open)
+                           book_size=book_size, is_open=quiz_service.is_open,
+                           course_titles=course_refs.course_titles(q.course_id for q in quizzes),
+                           course_url=_course_url)
+
+
+def _course_url(course_id: int) -> str | None:
+    """The course page's address, when the courses package serves one."""
+    try:
+        return url_for("courses.course_page", course_id=course_id)
+    except BuildError:
+        return None
 
 
 @bp.route("/<int:quiz_id>/take")
@@ -110,6 +121,26 @@ def _panel(member) -> dict | None:
     return {"quizzes": open_now, "book_size": len(wrongbook.book(member.id))}
 
 
+def _course_exams(member, course) -> dict | None:
+    """The course page's section: this course's exams the member can take, with their last result."""
+    member = getattr(member, "_get_current_object", lambda: member)()
+    if not getattr(member, "is_authenticated", False):
+        return None
+    quizzes = db.session.scalars(quiz_service.quizzes_for(member, kind="course_exam", course_id=course.id)).all()
+    if not quizzes:
+        return None
+    exams = []
+    for quiz in quizzes:
+        mine = db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.member_id == member.id)
+                                  .order_by(Attempt.number.desc())).all()
+        used = len(mine)
+        exams.append({"quiz": quiz, "running": any(a.state == "open" for a in mine),
+                      "last": next((a for a in mine if a.state != "open"), None),
+                      "open": quiz_service.is_open(quiz),
+                      "attempts_left": None if not quiz.attempts_allowed else max(0, quiz.attempts_allowed - used)})
+    return {"exams": exams}
+
+
 def _can_organise(member) -> bool:
     return scope.holds_anywhere(member, "quiz.manage") or scope.holds_anywhere(member, "quiz.stats")
 
@@ -117,3 +148,4 @@ def _can_organise(member) -> bool:
 register_nav("quizzes.my_quizzes", lambda: _("Quizzes"), order=30)
 register_nav("quizzes.manage", lambda: _("Quiz admin"), visible=_can_organise, order=60)
 register_home_panel("quizzes/panel_quizzes.html", _panel, order=30)
+register_page_section("course", "quizzes/section_course_exams.html", _course_exams, order=30)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -13,10 +13,10 @@ from learning.errors import DomainError
 from learning.extensions import db
 from learning.models import Member, Org
 from learning.services import scope
-from learning.timeutil import LOCAL_TZ
+from learning.timeutil import LOCAL_TZ, day_start_utc
 
 from ..models import QUESTION_TYPES, QUIZ_KINDS, SHOW_ANSWERS, ImportJob, Question
-from ..services import attempts, bank, imports, quizzes as quiz_service, statistics
+from ..services import attempts, bank, course_refs, imports, quizzes as quiz_service, statistics
 from ..services.formats import tabular
 from . import bp
 from .charts import bar_chart
@@ -46,9 +46,17 @@ def manage():
         abort(404)
     quizzes = db.session.scalars(quiz_service.quizzes_for(_me(), manage=True)).all()
     points = bank.knowledge_points_in(_me()) if scope.holds_anywhere(_me(), "quiz.manage") else []
-    return render_template("quizzes/manage.html", quizzes=quizzes, orgs=_orgs(), kinds=QUIZ_KINDS,
-                           show_options=SHOW_ANSWERS, points=points,
+    orgs = _orgs()
+    courses = sorted({c for org in _topmost(orgs) for c in course_refs.courses_for_org(org)}, key=lambda c: c[1])
+    return render_template("quizzes/manage.html", quizzes=quizzes, orgs=orgs, kinds=QUIZ_KINDS,
+                           show_options=SHOW_ANSWERS, points=points, courses=courses,
                            can_manage=scope.holds_anywhere(_me(), "quiz.manage"))
+
+
+def _topmost(orgs: list[Org]) -> list[Org]:
+    """The orgs of a list that have no ancestor in it (their subtrees cover the rest)."""
+    ids = {o.id for o in orgs}
+    return [o for o in orgs if not any(a in ids for a in o.ancestor_ids if a != o.id)]
 
 
 def _int(name: str) -> int | None:
@@ -168,7 +176,9 @@ def statistics_page(quiz_id: int):
         quiz = quiz_service.require_quiz(_me(), quiz_id, "quiz.stats")
     except DomainError as exc:
         abort(404 if exc.status == 404 else 403)
-    stats = statistics.quiz_statistics(quiz)
+    start_day, end_day, error = _period()
+    stats = statistics.quiz_statistics(quiz, start_day and day_start_utc(start_day),
+                                       end_day and day_start_utc(end_day + timedelta(days=1)))
     rows = stats["slots"] if stats["mode"] == "slot" else stats["questions"]
     labels = [(f"#{r['position']}" if stats["mode"] == "slot" else f"Q{i + 1}") for i, r in enumerate(rows)]
     facility = bar_chart([(lab, r.get("facility") or 0, bool(r["flags"])) for lab, r in zip(labels, rows)],
@@ -179,7 +189,22 @@ def statistics_page(quiz_id: int):
     times = {i: bar_chart([(b["label"], b["count"], False) for b in q["times"]["bins"]])
              for i, q in enumerate(stats["questions"])}
     return render_template("quizzes/statistics.html", quiz=quiz, stats=stats, rows=rows, labels=labels,
-                           facility=facility, discrimination=discrimination, times=times, median_times=median_times)
+                           facility=facility, discrimination=discrimination, times=times, median_times=median_times,
+                           start_day=start_day, end_day=end_day, period_error=error), 400 if error else 200
+
+
+def _period() -> tuple[date | None, date | None, str | None]:
+    """The statistics page's period (Beijing days, both included) from its form, or an error and no period."""
+    days = []
+    for name in ("from", "to"):
+        value = (request.args.get(name) or "").strip()
+        try:
+            days.append(date.fromisoformat(value) if value else None)
+        except ValueError:
+            return None, None, _("Not a date: %(value)s", value=value[:20])
+    if days[0] and days[1] and days[0] > days[1]:
+        return None, None, _("The period starts after it ends.")
+    return days[0], days[1], None
 
 
 @bp.route("/<int:quiz_id>/grading", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 
 from learning.extensions import db
 from quizzes.services import attempts, bank, quizzes as quiz_service
@@ -36,3 +37,28 @@ def start_attempt(member, quiz):
     attempt, _ = attempts.start(member, quiz)
     db.session.commit()
     return attempt
+
+
+def run_concurrently(app, prepare, act, times: int = 2) -> tuple[list, list]:
+    """In `times` threads, each with its own app context and session: `prepare()` loads rows, a barrier
+    releases them together, `act(prepared)` races; returns (results, exceptions). For races that only
+    PostgreSQL's row locks decide."""
+    barrier = threading.Barrier(times)
+    results, errors = [], []
+
+    def run():
+        try:
+            with app.app_context():
+                prepared = prepare()
+                barrier.wait()
+                results.append(act(prepared))
+                db.session.remove()
+        except Exception as exc:  # surfaced by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results, errors

@@ -1,5 +1,4 @@
 """The attempt protocol: no answers before the end, server times, deadlines, idempotent submit, records."""
-import threading
 from datetime import timedelta
 
 import pytest
@@ -10,7 +9,7 @@ from learning.timeutil import utcnow
 from quizzes.models import Attempt, AttemptItem
 from tests.factories import bearer, make_member
 from tests.helpers import assert_error
-from tests.quizzes.factories import make_question, make_quiz
+from tests.quizzes.factories import make_question, make_quiz, run_concurrently
 
 REAL = bool(__import__("os").environ.get("DATABASE_URL"))
 
@@ -351,26 +350,13 @@ def test_two_concurrent_submits_grade_once(app, db, tree):
     for item in attempt.items:
         item.response, item.answered_at = ["A"] if item.version.type == "single_choice" else item.response, utcnow()
     db.session.commit()
-    barrier = threading.Barrier(2)
-    results, errors = [], []
 
-    def submit():
-        try:
-            with app.app_context():
-                row = _db.session.get(Attempt, attempt.id)
-                barrier.wait()
-                attempts.submit(row)
-                _db.session.commit()
-                results.append((row.state, row.score))
-                _db.session.remove()
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
+    def act(row):
+        attempts.submit(row)
+        _db.session.commit()
+        return row.state, row.score
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    results, errors = run_concurrently(app, lambda: _db.session.get(Attempt, attempt.id), act)
     assert errors == []
     assert results == [("closed", 1.0), ("closed", 1.0)]
     count = select(func.count(LearningRecord.id)).where(LearningRecord.verb == "submitted")

@@ -4,15 +4,14 @@ import io
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from quizzes.models import ImportJob, Question
 from quizzes.services import imports
-from quizzes.services.formats import gift, tabular
+from quizzes.services.formats import tabular
 from tests.factories import make_member
 from tests.helpers import assert_error
-from tests.quizzes.factories import make_question
 
 MOODLE = Path("/work/shared/data/moodle")
 if not MOODLE.exists():
@@ -291,45 +290,4 @@ def test_import_api_refuses_content_that_is_not_base64(db, tree, client, login_a
                        json={"org_id": tree.branch1.id, "content_base64": "***"})
     assert assert_error(resp, 422)["errors"] == {"content_base64": ["not_base64"]}
 
-
-def _snapshot(db):
-    return [(v.type, v.stem, v.options, v.answer, v.explanation) for _, v in _current(db)]
-
-
-def test_xlsx_export_round_trips(db, tree, client, login_as):
-    for kind in ("single_choice", "multiple_choice", "true_false", "fill_blank", "short_answer"):
-        make_question(tree.branch1, kind)
-    make_question(tree.branch1, "fill_blank", stem="_____是党的根本宗旨，_____是党的作风。",
-                  answer=[["全心全意为人民服务"], ["理论联系实际", "实事求是"]])
-    db.session.commit()
-    before = _snapshot(db)
-    _, headers = login_as("organiser", tree.branch1)
-    resp = client.get(f"/api/v1/questions/export?org_id={tree.branch1.id}&format=xlsx", headers=headers)
-    assert resp.status_code == 200
-    assert load_workbook(io.BytesIO(resp.data)).active["A1"].value == "题型"
-    db.session.execute(Question.__table__.update().values(archived_at=func.now()))
-    db.session.commit()
-    job = _import(tree.branch2, "export.xlsx", resp.data)
-    db.session.commit()
-    assert job.status == "imported"
-    assert _snapshot(db)[len(before):] == before
-
-
-def test_gift_export_round_trips(db, tree, client, login_as):
-    for kind in ("single_choice", "multiple_choice", "true_false", "fill_blank", "short_answer"):
-        extra = {"answer": ""} if kind == "short_answer" else {}  # GIFT has no place for a reference answer
-        make_question(tree.branch1, kind, explanation=f"解析：{kind} {{花括号}} #井号 ~波浪 =等号", **extra)
-    make_question(tree.branch1, "single_choice", stem="<p>含<b>粗体</b>与 a &lt; b 的题干：</p>",
-                  options=["选项：一", "选项=二"], answer="B")
-    db.session.commit()
-    before = _snapshot(db)
-    _, headers = login_as("organiser", tree.branch1)
-    resp = client.get(f"/api/v1/questions/export?org_id={tree.branch1.id}&format=gift", headers=headers)
-    assert resp.status_code == 200
-    items = gift.parse(resp.get_data(as_text=True))
-    assert [i.skipped for i in items] == [None] * 6
-    db.session.execute(Question.__table__.update().values(archived_at=func.now()))
-    db.session.commit()
-    _import(tree.branch2, "export.gift", resp.data)
-    db.session.commit()
-    assert _snapshot(db)[len(before):] == before
+# Export round trips: tests/quizzes/test_roundtrip.py
