@@ -2,6 +2,7 @@
 valid part, and starting twice at once."""
 import base64
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -206,3 +207,24 @@ def test_import_page_checkbox_imports_only_the_valid_part(db, tree, client, page
     assert "row 3" in resp.get_data(as_text=True)
     stems = db.session.scalars(select(Question).order_by(Question.id)).all()
     assert [q.current.stem for q in stems] == ["好题"]
+
+
+def test_statistics_page_flags_a_question_the_stronger_members_get_wrong(db, tree, client, page_login):
+    reversed_q = make_question(tree.branch1, "true_false", stem="反向题：强者答错")
+    others = [make_question(tree.branch1, "true_false", stem=f"正常题{i}") for i in range(3)]
+    quiz = make_quiz(tree.branch1, [reversed_q] + others)
+    # strong members: right on the others, wrong on the reversed one; weak members the other way round
+    for right_on_others in (3, 3, 2, 0, 0, 1):
+        member = make_member(tree.branch1)
+        attempt, _ = attempts.start(member, quiz)
+        attempts.save_answer(attempt, reversed_q.id, ["F"] if right_on_others >= 2 else ["T"])
+        for i, question in enumerate(others):
+            attempts.save_answer(attempt, question.id, ["T"] if i < right_on_others else ["F"])
+        attempts.submit(attempt)
+    organiser = make_member(tree.branch1, roles=[("organiser", tree.branch1)])
+    db.session.commit()
+    page_login(organiser)
+    page = client.get(f"/quizzes/{quiz.id}/statistics").get_data(as_text=True)
+    flagged = re.findall(r'<tr class="flagged">(.*?)</tr>', page, re.S)
+    assert len(flagged) == 1 and "反向题：强者答错" in flagged[0] and "区分度为负" in flagged[0]
+    assert 'class="bar flagged"' in page  # the charts mark it too
