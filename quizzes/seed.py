@@ -117,7 +117,8 @@ def _seed_exam_history(org: Org, exams: list[Quiz]) -> None:
             if member.id in taken or member.username == "demo-organiser" or not (done_at or wants):
                 continue
             ability = rng.uniform(0.6, 0.98) if done_at else rng.uniform(0.45, 0.8)
-            earliest = max(done_at, now - timedelta(days=HISTORY_DAYS)) if done_at else now - timedelta(days=HISTORY_DAYS)
+            earliest = max(done_at, now - timedelta(days=HISTORY_DAYS)) if done_at \
+                else now - timedelta(days=HISTORY_DAYS)
             when = earliest + (now - earliest) * rng.uniform(0.1, 0.6)
             attempt = _simulate(member, exam, when, rng, ability)
             if attempt is not None and not attempt.passed and member.username != "demo-member":

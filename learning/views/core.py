@@ -19,7 +19,8 @@ from .labels import template_labels
 @bp.app_context_processor
 def page_helpers():
     """Navigation, other packages' page sections, locale and code labels for every template."""
-    return {"nav_items": nav_items, "page_sections": page_sections, "current_locale": lambda: str(get_locale() or "zh")[:2],
+    return {"nav_items": nav_items, "page_sections": page_sections,
+            "current_locale": lambda: str(get_locale() or "zh")[:2],
             **template_labels()}
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from werkzeug.routing import BuildError
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from werkzeug.routing import BuildError
 
 from learning.errors import DomainError
 from learning.extensions import db

@@ -126,8 +126,10 @@ def test_two_concurrent_starts_make_one_attempt(app, db, tree):
         _db.session.commit()
         return attempt.id, created
 
-    results, errors = run_concurrently(app, lambda: (_db.session.get(Member, member.id), _db.session.get(Quiz, quiz.id)),
-                                       act)
+    def prepare():
+        return _db.session.get(Member, member.id), _db.session.get(Quiz, quiz.id)
+
+    results, errors = run_concurrently(app, prepare, act)
     assert errors == []
     assert len({attempt_id for attempt_id, _ in results}) == 1 and sorted(c for _, c in results) == [False, True]
     assert db.session.scalar(select(func.count(Attempt.id))) == 1
@@ -150,10 +152,11 @@ def test_statistics_page_limits_to_the_chosen_period(db, tree, client, page_logi
     quiz, attempt, organiser = _stats_setup(db, tree)
     page_login(organiser)
     today = utcnow().date()
-    inside = client.get(f"/quizzes/{quiz.id}/statistics?from={today - timedelta(days=1)}&to={today + timedelta(days=1)}")
+    yesterday, tomorrow = today - timedelta(days=1), today + timedelta(days=1)
+    inside = client.get(f"/quizzes/{quiz.id}/statistics?from={yesterday}&to={tomorrow}")
     assert inside.status_code == 200
     page = inside.get_data(as_text=True)
-    assert '<div class="value">1</div>' in page and f'value="{today - timedelta(days=1)}"' in page
+    assert '<div class="value">1</div>' in page and f'value="{yesterday}"' in page
     before = client.get(f"/quizzes/{quiz.id}/statistics?from=2020-01-01&to=2020-01-31").get_data(as_text=True)
     assert '<div class="value">0</div>' in before
 
