@@ -75,6 +75,10 @@ class Config:
             # last month's committee packs on the 1st, 00:30 UTC (08:30 China time)
             "reports-monthly-packs": {"task": "reports.tasks.monthly_packs",
                                       "schedule": crontab(minute=30, hour=0, day_of_month=1)},
+            # every open org's current leaderboards rebuilt from the database (awards keep them current
+            # in between), nightly at 19:30 UTC (03:30 China time), after the day's last study
+            "scoring-rebuild-boards": {"task": "scoring.tasks.rebuild_all_boards",
+                                       "schedule": crontab(minute=30, hour=19)},
         },
         # lets several installations (or test runs) share one Redis without meeting
         "broker_transport_options": {"global_keyprefix": os.environ.get("CELERY_KEY_PREFIX", ""),

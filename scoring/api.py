@@ -186,7 +186,7 @@ class OrgSessions(MethodView):
     @offline_blp.arguments(s.SessionQuerySchema, location="query")
     @offline_blp.response(200, s.OfflineSessionSchema(many=True))
     def get(self, query, org_id):
-        """Sessions of an org's subtree (members: of their own branch and above)."""
+        """Sessions of an org's subtree (members: of their enclosing branch)."""
         me = actor()
         org = scope.require_org(me, org_id, "offline.read")
         first, last = query["first"], query["last"]

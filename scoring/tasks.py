@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from sqlalchemy import select
 
 from learning.extensions import db
 from learning.models import Org
@@ -22,3 +23,12 @@ def rebuild_boards(org_id: int) -> int:
         rebuild_board(org, period)
     db.session.commit()
     return 4
+
+
+@shared_task
+def rebuild_all_boards() -> int:
+    """Queue a rebuild of every open org's current boards (nightly from beat); returns how many orgs."""
+    org_ids = db.session.scalars(select(Org.id).where(Org.closed_at.is_(None)).order_by(Org.path)).all()
+    for org_id in org_ids:
+        rebuild_boards.delay(org_id)
+    return len(org_ids)

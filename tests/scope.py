@@ -1,15 +1,19 @@
-"""The scope table: every API endpoint × every role × (own org, sibling, parent, child).
+"""The scope table: every API endpoint × every role × (own, child, parent, sibling, sibling_group).
 
 Each package lists its endpoints in `tests/<package>/scope_cases.py` as `CASES = [Case(...)]`.
 `tests/test_scope_table.py` runs them all and fails if an endpoint of the app has no case.
 
 The resource under test always lives in `tree.branch1`. The caller holds the role at:
-- own:     branch1 itself                 (in scope)
-- child:   general1, the parent of branch1 (the resource is in the caller's subtree)
-- parent:  group1, a child of branch1      (the resource is above the caller: out of scope)
-- sibling: branch2, beside branch1         (out of scope)
-Callers live in branch3 (another general branch) unless the role is the plain member role
-held "own", so their own membership never puts the resource in scope.
+- own:           branch1 itself                 (in scope)
+- child:         general1, the parent of branch1 (the resource is in the caller's subtree)
+- parent:        group1, a child of branch1      (the resource is above the caller: out of scope)
+- sibling:       branch2, beside branch1         (out of scope)
+- sibling_group: a group of branch2              (out of scope)
+Callers live in branch3 (another general branch) unless the role is the plain member role held
+at a branch or group, so their own membership never puts the resource in scope. The plain
+member role is implicit and holds at the caller's enclosing branch (a 党小组 member is a member
+of its 党支部): a member living in group1 reaches branch1's resources ("parent" is in scope for
+the member role), a member living in a group of branch2 does not.
 """
 from __future__ import annotations
 
@@ -17,8 +21,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 ROLES = ("member", "organiser", "reviewer", "host", "admin")
-RELATIONS = ("own", "child", "parent", "sibling")
+RELATIONS = ("own", "child", "parent", "sibling", "sibling_group")
 IN_SCOPE = {"own", "child"}
+#: relations in scope for the implicit member role, which holds at the enclosing branch
+MEMBER_IN_SCOPE = IN_SCOPE | {"parent"}
+
+
+def in_scope(role: str, relation: str) -> bool:
+    """Whether a caller holding `role` at `relation` reaches a resource of branch1."""
+    return relation in (MEMBER_IN_SCOPE if role == "member" else IN_SCOPE)
 
 
 @dataclass

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import bearer, make_member
-from tests.scope import IN_SCOPE, RELATIONS, ROLES, Ctx, leaked
+from tests.factories import bearer, make_member, make_org
+from tests.scope import RELATIONS, ROLES, Ctx, in_scope, leaked
 
 #: endpoints that need no scope: anonymous or about the caller alone
 UNSCOPED = {
@@ -42,8 +42,9 @@ def test_every_api_endpoint_has_a_scope_case(app):
     assert not stale, f"scope cases for endpoints that do not exist: {stale}"
 
 
-def _caller(tree, role, relation):
-    at = {"own": tree.branch1, "child": tree.general1, "parent": tree.group1, "sibling": tree.branch2}[relation]
+def _caller(tree, role, relation, sibling_group):
+    at = {"own": tree.branch1, "child": tree.general1, "parent": tree.group1, "sibling": tree.branch2,
+          "sibling_group": sibling_group}[relation]
     if role == "member":
         home = at if at.kind in ("branch", "group") else tree.branch3
         grants = [] if home is at else [("member", at)]
@@ -55,9 +56,10 @@ def _caller(tree, role, relation):
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_scope(case, app, db, client, tree):
     failures = []
+    sibling_group = make_org("第二党小组", "group", tree.branch2)
     for role in ROLES:
         for relation in RELATIONS:
-            caller = _caller(tree, role, relation)
+            caller = _caller(tree, role, relation, sibling_group)
             ctx = Ctx(tree=tree, org=tree.branch1, db=db, app=app, caller=caller)
             made = case.make(ctx) or {}
             db.session.commit()
@@ -72,7 +74,7 @@ def test_scope(case, app, db, client, tree):
                                headers=headers, **payload)
             status = resp.status_code
             where = f"{role}@{relation}: {status} {resp.get_data()[:160].decode(errors='replace')}"
-            if relation in IN_SCOPE:
+            if in_scope(role, relation):
                 expected = case.ok if role in case.allowed else case.denied
                 if status not in expected:
                     failures.append(f"{where} (expected {expected})")

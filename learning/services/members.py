@@ -160,9 +160,10 @@ def revoke_role(grant: RoleGrant) -> None:
 
 
 def roles_of(member: Member) -> list[dict]:
-    """A member's roles as (role, org) pairs, the implicit member role first."""
-    roles = [{"role": "member", "org_id": member.org_id, "org_name": member.org.name}]
+    """A member's roles as (role, org) pairs, the implicit member role (at the enclosing branch) first."""
+    home = scope.membership_org(member)
+    roles = [{"role": "member", "org_id": home.id, "org_name": home.name}]
     roles += [{"role": g.role, "org_id": g.org_id, "org_name": g.org.name}
               for g in sorted(member.grants, key=lambda g: (g.org.depth, g.role))
-              if not (g.role == "member" and g.org_id == member.org_id)]
+              if not (g.role == "member" and g.org_id == home.id)]
     return roles

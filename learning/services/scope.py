@@ -1,7 +1,9 @@
 """The one scope helper: which orgs and members a caller may reach, by role grants on the tree.
 
-A grant at an org is valid for its whole subtree. Anything outside scope is reported as
-not found (404) so that ids do not leak (DESIGN §2.4).
+A grant at an org is valid for its whole subtree. Every member implicitly holds the `member`
+role at their enclosing branch (a 党小组 member is a member of its 党支部); granted roles hold
+where they were granted. Anything outside scope is reported as not found (404) so that ids do
+not leak (DESIGN §2.4).
 """
 from __future__ import annotations
 
@@ -40,12 +42,32 @@ def _roles_for(capability: str) -> frozenset[str]:
         raise LookupError(f"unknown capability {capability!r}") from None
 
 
+def membership_org(member: Member) -> Org | None:
+    """The org at which the member implicitly holds the member role: their enclosing branch.
+
+    For a member of a group (党小组) that is the nearest branch (党支部) above it; for a member
+    attached directly to a branch, general branch or committee, that org itself.
+    """
+    org = member.org
+    if org is None or org.kind != "group":
+        return org
+    for ancestor_id in reversed(org.ancestor_ids[:-1]):
+        ancestor = db.session.get(Org, ancestor_id)
+        if ancestor is not None and ancestor.kind == "branch":
+            return ancestor
+        if ancestor is None or ancestor.kind != "group":
+            break  # no branch between the group and a general branch: the role stays at the group
+    return org
+
+
 def grant_paths(actor: Member, capability: str) -> list[str]:
     """Paths of the org nodes at which the actor holds the capability, minimal set."""
     roles = _roles_for(capability)
     paths = {g.org.path for g in actor.grants if g.role in roles and g.org.closed_at is None}
-    if "member" in roles and actor.org is not None:  # everyone is a member of their own branch
-        paths.add(actor.org.path)
+    if "member" in roles:  # everyone is a member of their enclosing branch
+        home = membership_org(actor)
+        if home is not None:
+            paths.add(home.path)
     paths = sorted(paths)
     minimal: list[str] = []
     for path in paths:  # sorted, so an ancestor comes before its descendants

@@ -165,8 +165,9 @@ def require_quiz(actor: Member, quiz_id: int, capability: str | None = None) -> 
 
 
 def member_orgs(actor: Member) -> set[int]:
-    """The orgs a member belongs to: their own, and those where they hold the member role explicitly."""
-    own = {actor.org_id} if actor.org_id else set()
+    """The orgs a member belongs to: their own, their enclosing branch, and explicit member grants."""
+    home = scope.membership_org(actor)
+    own = {org_id for org_id in (actor.org_id, home.id if home else None) if org_id}
     return own | {g.org_id for g in actor.grants if g.role == "member"}
 
 

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 
 import pytest
 
+from learning.app import create_app
 from learning.services import members as member_service
+from tests.conftest import app_config
 from tests.factories import make_member
 from tests.helpers import assert_error
 
@@ -49,6 +52,22 @@ def test_every_operation_documents_the_error_shape(app, client):
     undocumented = [f"{method} {path}" for path, ops in spec["paths"].items() for method, op in ops.items()
                     if method.upper() in HTTP_METHODS and "default" not in op["responses"]]
     assert not undocumented
+
+
+def test_building_the_document_raises_no_warning_and_names_each_schema_once(test_env):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # apispec warns, then numbers the name, when two schemas share one
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        fresh = create_app(app_config(test_env))
+        try:
+            spec = fresh.test_client().get("/api/v1/openapi.json").get_json()
+        finally:
+            fresh.extensions["celery"].set_default()  # the second app must not take over shared tasks
+    names = set(spec["components"]["schemas"])
+    assert not [n for n in names if re.search(r"\d$", n)], "apispec fell back to numbered names"
+    assert {"CoursesSession", "ReportsSession", "QuizzesAttempt", "ReportsAttempt", "QuizzesWrongAnswer",
+            "ReportsWrongAnswer", "Error"} <= names
+    assert not names & {"Session", "Attempt", "WrongAnswer"}
 
 
 def test_the_import_is_documented_as_a_multipart_upload(client):

@@ -36,3 +36,12 @@ def test_a_real_worker_runs_the_rebuild_task(db, tree, real_tasks):
             break
         time.sleep(0.2)
     assert db.session.scalar(select(MemberDayStats.study_seconds)) == 120
+
+
+def test_every_beat_entry_names_a_registered_task(app):
+    celery_app = app.extensions["celery"]
+    celery_app.loader.import_default_modules()  # the `imports` setting, as a worker or beat loads it
+    schedule = celery_app.conf.beat_schedule
+    assert "scoring-rebuild-boards" in schedule
+    unknown = {name: entry["task"] for name, entry in schedule.items() if entry["task"] not in celery_app.tasks}
+    assert not unknown, f"beat entries naming no registered task: {unknown}"
