@@ -7,7 +7,6 @@ from flask import Flask
 
 from .config import PACKAGES, ROOT, Config
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
-from .openapi import marshmallow_plugin
 
 
 def create_app(config: type | dict | None = None) -> Flask:
@@ -55,7 +54,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
-    api.init_app(app, spec_kwargs={"marshmallow_plugin": marshmallow_plugin()})
+    api.init_app(app)
     celery_init_app(app)
     init_bus(app)
     for package in PACKAGES:  # models of every package, so metadata is complete
@@ -64,9 +63,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Register each package's JSON API (flask-smorest) and HTML views, in DESIGN §4 order."""
-    api_modules = {package: _package_module(package, "api") for package in PACKAGES}  # all schemas known first
     for package in PACKAGES:
-        module = api_modules[package]
+        module = _package_module(package, "api")
         for blp in getattr(module, "blueprints", []) if module else []:
             csrf.exempt(blp)  # cookie-authenticated API writes are checked in auth.check_api_csrf
             api.register_blueprint(blp)

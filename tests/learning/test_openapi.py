@@ -65,9 +65,8 @@ def test_building_the_document_raises_no_warning_and_names_each_schema_once(test
             fresh.extensions["celery"].set_default()  # the second app must not take over shared tasks
     names = set(spec["components"]["schemas"])
     assert not [n for n in names if re.search(r"\d$", n)], "apispec fell back to numbered names"
-    assert {"CoursesSession", "ReportsSession", "QuizzesAttempt", "ReportsAttempt", "QuizzesWrongAnswer",
-            "ReportsWrongAnswer", "Error"} <= names
-    assert not names & {"Session", "Attempt", "WrongAnswer"}
+    assert {"Session", "ReportSession", "Attempt", "ReportAttempt", "WrongAnswer", "ReportWrongAnswer",
+            "Error"} <= names  # schema class names are unique across packages; a clash fails above
 
 
 def test_the_import_is_documented_as_a_multipart_upload(client):
