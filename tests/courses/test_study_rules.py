@@ -1,4 +1,5 @@
 """The anti-inflation rules of DESIGN §6.1: each test fails if its rule is removed."""
+import time
 from datetime import timedelta
 
 from courses.models import StudySession
@@ -52,10 +53,11 @@ def test_slow_position_advance_limits_the_credit(learner, tree):
 
 def test_credit_never_exceeds_the_server_time_elapsed(learner, tree):
     sid = learner.start(_video(tree).id)
+    started = time.monotonic()
     assert learner.beat(sid, 0, client_time=1_000_000, seq=1).status_code == 200
     elapse(sid, 5)
     body = learner.beat(sid, 10, client_time=1_060_000, seq=2).get_json()  # claims a minute
-    assert body["credited"] <= 5 + 2 + 1  # tolerance, and a second for the test itself to run
+    assert body["credited"] <= 5 + 2 + (time.monotonic() - started)  # tolerance, and the test's own time
 
 
 def test_an_hour_of_play_claimed_in_one_second_earns_nothing(learner, tree):
@@ -139,10 +141,12 @@ def test_spamming_beats_cannot_pile_up_the_tolerance(learner, tree):
     sid = learner.start(_video(tree).id)
     learner.batch(sid, [{"position": 0, "playing": True, "visible": True, "seq": 0, "client_time": 1_000_000}])
     total = 0.0
-    for i in range(1, 11):  # ten batches in no time, each claiming 15 s of client time
+    started = time.monotonic()
+    for i in range(1, 11):  # ten batches back to back, each claiming 15 s of client time
         beat = {"position": 4 * i, "playing": True, "visible": True, "seq": i, "client_time": 1_000_000 + 15_000 * i}
         total += learner.batch(sid, [beat]).get_json()["credited"]
-    assert total <= 2 + 1  # the tolerance once, not ten times
+    # the server time that really passed (more on a busy machine), plus the tolerance once, not ten times
+    assert total <= (time.monotonic() - started) + 2 + 1
 
 
 def test_batch_after_a_dropped_connection_is_credited_by_client_times(learner, tree):
@@ -158,11 +162,12 @@ def test_batch_after_a_dropped_connection_is_credited_by_client_times(learner, t
 def test_batch_cannot_claim_more_than_the_server_time_since_the_last_beat(learner, tree):
     sid = learner.start(_video(tree).id)
     elapse(sid, 100)  # a long session: its own wall time is no limit here
+    started = time.monotonic()
     learner.beat(sid, 0, client_time=1_000_000, seq=1)
     elapse(sid, 10)
     beats = [{"position": 15 * i, "playing": True, "visible": True, "seq": 1 + i, "client_time": 1_000_000 + 15_000 * i}
              for i in range(1, 5)]
-    assert learner.batch(sid, beats).get_json()["credited"] <= 10 + 2 + 1
+    assert learner.batch(sid, beats).get_json()["credited"] <= 10 + 2 + (time.monotonic() - started)
 
 
 def test_hidden_beats_in_a_batch_earn_nothing(learner, tree):
