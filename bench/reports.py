@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import time
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from sqlalchemy import create_engine, text
@@ -29,21 +31,120 @@ PER_BRANCH = 50
 KPS = [("党章", 0.92), ("纪律", 0.81), ("党史", 0.74), ("基层治理", 0.63)]
 
 
-def _db(url: str) -> str:
-    base = make_url(url)
-    name = f"bench_reports_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+GENERATOR = 2  # bump when generate() writes different rows: older templates are then rebuilt
+TEMPLATE_PREFIX = "bench_reports_tpl"
+LOADED = ("member_day_stats", "learning_record", "report_org_kp_day")  # bulk-loaded without indexes
+
+
+@contextmanager
+def phase(label: str):
+    """Print a phase as it starts and its wall time when it ends, so a long run shows where it is."""
+    print(f"  {label} …", flush=True)
+    t0 = time.perf_counter()
+    yield
+    print(f"  {label}: {time.perf_counter() - t0:.1f} s", flush=True)
+
+
+def _admin(url: str):
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _with_db(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def template_name(members: int, end: date) -> str:
+    """The generated committee's database: keyed by generator version, size and last day of data."""
+    return f"{TEMPLATE_PREFIX}_g{GENERATOR}_{members}_{end:%Y%m%d}"
+
+
+def ensure_template(url: str, members: int, end: date, fresh: bool) -> str:
+    """The template database of the committee, generated now unless one for today is there already."""
+    name = template_name(members, end)
+    admin = _admin(url)
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        have = {r[0] for r in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                          {"p": TEMPLATE_PREFIX + "%"})}
+        if name in have and not fresh:
+            print(f"reusing the generated committee in database {name} (--fresh rebuilds it)", flush=True)
+            admin.dispose()
+            return name
+        stale = [d for d in have if d == name or d.startswith(f"{TEMPLATE_PREFIX}_") and d.endswith("_building")
+                 or re.fullmatch(rf"{TEMPLATE_PREFIX}_g\d+_{members}_\d{{8}}", d)]
+        for old in stale:  # older versions or days of the same size, half-built ones
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}_building"'))
+    print(f"generating a committee of {members:,} members with a year of activity into {name} …", flush=True)
+    t0 = time.perf_counter()
+    build_template(_with_db(url, f"{name}_building"), members, end)
+    with admin.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}_building" RENAME TO "{name}"'))
     admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
+    print(f"  generated in {time.perf_counter() - t0:.1f} s (kept for the next run)", flush=True)
+    return name
+
+
+def build_template(url: str, members: int, end: date) -> None:
+    """Schema, then the bulk rows with the big tables' indexes dropped, then indexes, VACUUM ANALYZE."""
+    from learning.app import create_app
+    from learning.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATABASE_URL": url, "TESTING": True})
+    with app.app_context():
+        db.create_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("SET LOCAL synchronous_commit = off"))
+            conn.execute(text("SET LOCAL maintenance_work_mem = '512MB'"))
+            conn.execute(text("SET LOCAL work_mem = '256MB'"))
+            with phase("dropping indexes and constraints of " + ", ".join(LOADED)):
+                restore = _drop_indexes(conn)
+            generate(conn, members, PACK_BRANCHES * PER_BRANCH, end)
+            with phase(f"rebuilding {len(restore)} indexes and constraints"):
+                for ddl in restore:
+                    conn.execute(text(ddl))
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, phase("VACUUM ANALYZE"):
+            conn.execute(text("VACUUM ANALYZE"))
+            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in ("member", "org", *LOADED)}
+        print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
+        db.engine.dispose()
+
+
+def _drop_indexes(conn) -> list[str]:
+    """Drop the loaded tables' indexes and key/unique/foreign-key constraints; the DDL that restores them."""
+    tables = list(LOADED)
+    cons = conn.execute(text("""
+        SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.contype
+        FROM pg_constraint c
+        WHERE c.contype IN ('p', 'u', 'f')
+          AND (c.conrelid::regclass::text = ANY(:t) OR c.confrelid::regclass::text = ANY(:t))
+        ORDER BY c.contype = 'f' DESC"""), {"t": tables}).all()
+    indexes = conn.execute(text("""
+        SELECT indexname, indexdef FROM pg_indexes
+        WHERE tablename = ANY(:t) AND indexname NOT IN (SELECT conname FROM pg_constraint)"""), {"t": tables}).all()
+    for table, name, _, _ in cons:
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        conn.execute(text(f'DROP INDEX "{name}"'))
+    keys = [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d, kind in cons if kind != "f"]
+    fks = [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d, kind in cons if kind == "f"]
+    return keys + [ddl for _, ddl in indexes] + fks
+
+
+def clone(url: str, template: str) -> str:
+    """A throwaway database for this run, copied from the template (file copy: seconds, not minutes)."""
+    name = f"bench_reports_{os.getpid()}"
+    admin = _admin(url)
+    with admin.connect() as conn, phase(f"copying {template} to {name}"):
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
+    admin.dispose()
+    return _with_db(url, name)
 
 
 def _drop(url: str) -> None:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    admin = _admin(url)
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -54,7 +155,6 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
     first_branch = 2 + G
     p = {"G": G, "PB": PACK_BRANCHES, "N": members, "B": branches, "FB": first_branch, "PER": PER_BRANCH,
          "R": raw_members, "start": start, "end": end}
-    t0 = time.perf_counter()
     conn.execute(text("SELECT setseed(0.42)"))
     conn.execute(text("INSERT INTO org (id, parent_id, name, kind, path, depth, created_at) "
                       "VALUES (1, NULL, '先锋市委', 'committee', '/1/', 0, now())"))
@@ -76,9 +176,9 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
                :FB + (m - 1) / :PER, 'active', 'full', false, false, now()
         FROM generate_series(1, CAST(:N AS int)) m"""), p)
     conn.execute(text("SELECT setval('member_id_seq', (SELECT max(id) FROM member))"))
-    print(f"  orgs and members: {time.perf_counter() - t0:.1f}s", flush=True)
-    t0 = time.perf_counter()
+    print(f"  orgs and members: {members:,}", flush=True)
     step = 10_000
+    t0 = time.perf_counter()
     for lo in range(raw_members + 1, members + 1, step):
         conn.execute(text("""
             INSERT INTO member_day_stats (member_id, org_id, day, study_seconds, lessons_completed, courses_completed,
@@ -91,7 +191,8 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
             WHERE random() < 0.05 + 0.45 * ((m * 7919) % 100) / 100.0
               AND NOT (m % 5 = 0 AND d::date - CAST(:start AS date) > (m * 37) % 365)"""),
             p | {"lo": lo, "hi": min(lo + step - 1, members)})
-    print(f"  rollup rows for {members - raw_members} members: {time.perf_counter() - t0:.1f}s", flush=True)
+        hi = min(lo + step - 1, members)
+        print(f"  rollup rows of members {lo:,}–{hi:,} of {members:,}: {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
     # raw records (studied / answered / submitted) for the pack's members, then their rollup from them
     conn.execute(text("""
@@ -144,7 +245,7 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
                sum((verb = 'answered')::int), sum((verb = 'answered' AND (result->>'success')::boolean)::int),
                sum((verb = 'submitted')::int), 0, 5, count(*)
         FROM learning_record GROUP BY member_id, org_id, (occurred_at + interval '8 hours')::date"""))
-    print(f"  raw records for {raw_members} members: {time.perf_counter() - t0:.1f}s", flush=True)
+    print(f"  raw records and their rollup for {raw_members:,} members: {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
     # one learning task a month for everyone; ~75 % finish it, most of them on time
     conn.execute(text("""
@@ -169,8 +270,7 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
         SELECT s.org_id, s.day, kp, sum(s.questions_answered) / 4, (sum(s.questions_answered) / 4 * acc)::int
         FROM member_day_stats s CROSS JOIN (VALUES ('党章', 0.92), ('纪律', 0.81), ('党史', 0.74), ('基层治理', 0.63)) v(kp, acc)
         WHERE s.questions_answered > 0 GROUP BY s.org_id, s.day, kp, acc"""))
-    print(f"  tasks and knowledge-point rollup: {time.perf_counter() - t0:.1f}s", flush=True)
-    conn.execute(text("ANALYZE"))
+    print(f"  tasks and knowledge-point rollup: {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 HAND_SQL = {
@@ -230,33 +330,42 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    """Generate the committee, run the three measurements, print figures beside baselines."""
+    """Generate (or reuse) the committee, run the three measurements, print figures beside baselines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--pages", type=int, default=200, help="member report pages to time")
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument("--pages", type=int, default=100, help="member report pages to time")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the committee even if its template is there")
+    parser.add_argument("--keep", action="store_true", help="keep this run's database (the template is always kept)")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL server (this benchmark needs PostgreSQL)")
-    db_url = _db(url)
-    os.environ["DATABASE_URL"] = db_url
+    if args.members < 2 * PACK_BRANCHES * PER_BRANCH:
+        raise SystemExit(f"--members must be at least {2 * PACK_BRANCHES * PER_BRANCH}")
     os.environ.setdefault("INSTANCE_DIR", f"/tmp/bench-reports-{os.getpid()}")
+    from learning.timeutil import local_day, utcnow
+
+    started = time.perf_counter()
+    today = local_day(utcnow())
+    template = ensure_template(url, args.members, today, args.fresh)
+    db_url = clone(url, template)
+    os.environ["DATABASE_URL"] = db_url
     try:
-        run(db_url, args)
+        run(db_url, args, today)
     finally:
         if not args.keep:
             _drop(db_url)
+        print(f"\nwhole run {time.perf_counter() - started:.0f} s; template database {template} kept "
+              f"(drop it with: DROP DATABASE \"{template}\")", flush=True)
 
 
-def run(db_url: str, args) -> None:
-    """Everything after the database exists."""
+def run(db_url: str, args, today: date) -> None:
+    """Everything after the run's database exists."""
     from flask import render_template
 
     from learning.app import create_app
     from learning.extensions import db
     from learning.models import Member, Org
-    from learning.timeutil import local_day, utcnow
     from reports import presenters
     from reports.analytics import scripted
     from reports.services.member_report import build_member_report
@@ -266,23 +375,13 @@ def run(db_url: str, args) -> None:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "DATABASE_URL": db_url, "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False})
-    today = local_day(utcnow())
     raw_members = PACK_BRANCHES * PER_BRANCH
     with app.app_context():
-        db.create_all()
-        print(f"generating a committee of {args.members:,} members with a year of activity …", flush=True)
-        t0 = time.perf_counter()
-        with db.engine.begin() as conn:
-            generate(conn, args.members, raw_members, today)
-        with db.engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in
-                      ("member", "org", "member_day_stats", "learning_record", "report_org_kp_day")}
-        print(f"  total {time.perf_counter() - t0:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         committee = db.session.get(Org, 1)
-        t0 = time.perf_counter()
-        scripted.train(committee)
-        db.session.commit()
-        print(f"  scripted-study model trained in {time.perf_counter() - t0:.1f}s\n")
+        with phase("training the scripted-study model (not measured)"):
+            scripted.train(committee)
+            db.session.commit()
+        print(flush=True)
 
         print("1. committee dashboard (build_dashboard) vs hand-written SQL of the same figures")
         for label, period, repeat in (("last 30 days", make_period(None, today), 5),
