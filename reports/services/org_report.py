@@ -105,7 +105,7 @@ def _json_list(raw) -> list:
     return raw if isinstance(raw, list) else []
 
 
-_JSON_FALSE = ("false", 0, False)  # `on_time` read as text: PostgreSQL gives 'false', SQLite 0
+_JSON_FALSE = ("false", "0")  # `on_time` false read as text: PostgreSQL gives 'false', SQLite '0'
 
 
 class _Memo(dict):
