@@ -24,7 +24,7 @@ def available() -> dict[str, object]:
     return found
 
 
-def _run_standalone(name: str, module, extra: list[str]) -> None:
+def _run_standalone(name: str, module, extra: list[str] | tuple = ()) -> None:
     """A module that builds everything itself: its `main()` with its own defaults and options."""
     saved, sys.argv = sys.argv, [f"python -m bench.{name}", *extra]
     try:
