@@ -24,9 +24,9 @@ def available() -> dict[str, object]:
     return found
 
 
-def _run_standalone(name: str, module) -> None:
-    """A module that builds everything itself: its `main()` with its own defaults."""
-    saved, sys.argv = sys.argv, [f"python -m bench.{name}"]
+def _run_standalone(name: str, module, extra: list[str] | tuple = ()) -> None:
+    """A module that builds everything itself: its `main()` with its own defaults and options."""
+    saved, sys.argv = sys.argv, [f"python -m bench.{name}", *extra]
     try:
         module.main()
     finally:
@@ -43,15 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=0, help="at most this many requests per round (0: no cap)")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds of subject and baseline (2)")
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: WEB_CONCURRENCY or cores)")
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     unknown = [n for n in args.names if n not in benchmarks]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(sorted(benchmarks))}")
     selected = args.names or sorted(benchmarks)
     shared = [name for name in selected if callable(getattr(benchmarks[name], "run", None))]
-    for name in selected:
-        if name not in shared:
-            _run_standalone(name, benchmarks[name])
+    standalone = [name for name in selected if name not in shared]
+    if extra and len(standalone) != 1:  # e.g. `python -m bench reports --members 5000`
+        parser.error(f"unrecognized arguments: {' '.join(extra)} (other options go to one standalone benchmark)")
+    for name in standalone:
+        _run_standalone(name, benchmarks[name], extra)
     if shared:
         with bench_run(clients=args.clients, duration=args.duration, requests=args.requests, rounds=args.rounds,
                        workers=args.workers) as bench:

@@ -20,158 +20,9 @@ import statistics
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-G = 20            # general branches under the committee
-PACK_BRANCHES = 20  # general branch 1 holds exactly these branches (the 1,000-member pack)
-PER_BRANCH = 50
-KPS = [("党章", 0.92), ("纪律", 0.81), ("党史", 0.74), ("基层治理", 0.63)]
-
-
-def _db(url: str) -> str:
-    base = make_url(url)
-    name = f"bench_reports_{os.getpid()}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return base.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop(url: str) -> None:
-    u = make_url(url)
-    admin = create_engine(u.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{u.database}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def generate(conn, members: int, raw_members: int, end: date) -> None:
-    """Orgs, members, a year of rollup rows, raw records for the pack's members, tasks for everyone."""
-    start = end - timedelta(days=364)
-    branches = members // PER_BRANCH
-    first_branch = 2 + G
-    p = {"G": G, "PB": PACK_BRANCHES, "N": members, "B": branches, "FB": first_branch, "PER": PER_BRANCH,
-         "R": raw_members, "start": start, "end": end}
-    t0 = time.perf_counter()
-    conn.execute(text("SELECT setseed(0.42)"))
-    conn.execute(text("INSERT INTO org (id, parent_id, name, kind, path, depth, created_at) "
-                      "VALUES (1, NULL, '先锋市委', 'committee', '/1/', 0, now())"))
-    conn.execute(text("INSERT INTO org (id, parent_id, name, kind, path, depth, created_at) "
-                      "SELECT 1+g, 1, '第' || g || '党总支', 'general_branch', '/1/' || (1+g) || '/', 1, now() "
-                      "FROM generate_series(1, CAST(:G AS int)) g"), p)
-    # branch b: general 1 for the first PB branches, the rest spread over generals 2..G
-    conn.execute(text("""
-        INSERT INTO org (id, parent_id, name, kind, path, depth, created_at)
-        SELECT :FB + b - 1, gen, '第' || b || '党支部', 'branch', '/1/' || gen || '/' || (:FB + b - 1) || '/', 2, now()
-        FROM (SELECT b, CASE WHEN b <= :PB THEN 2 ELSE 3 + (b - :PB - 1) % (:G - 1) END AS gen
-              FROM generate_series(1, CAST(:B AS int)) b) x"""), p)
-    conn.execute(text("SELECT setval('org_id_seq', (SELECT max(id) FROM org))"))
-    conn.execute(text("""
-        INSERT INTO member (id, username, name, org_id, status, member_type, must_change_password, large_font, created_at)
-        SELECT m, 'm' || m,
-               (ARRAY['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + m % 10] ||
-               (ARRAY['建国','秀英','伟','芳','静','洋','磊','敏','杰','霞'])[1 + (m / 10) % 10] || m,
-               :FB + (m - 1) / :PER, 'active', 'full', false, false, now()
-        FROM generate_series(1, CAST(:N AS int)) m"""), p)
-    conn.execute(text("SELECT setval('member_id_seq', (SELECT max(id) FROM member))"))
-    print(f"  orgs and members: {time.perf_counter() - t0:.1f}s", flush=True)
-    t0 = time.perf_counter()
-    step = 10_000
-    for lo in range(raw_members + 1, members + 1, step):
-        conn.execute(text("""
-            INSERT INTO member_day_stats (member_id, org_id, day, study_seconds, lessons_completed, courses_completed,
-                                          questions_answered, questions_correct, quizzes_submitted, offline_attended,
-                                          points, records)
-            SELECT m, :FB + (m - 1) / :PER, d::date, (300 + random() * 1500)::int, (random() < 0.3)::int, 0,
-                   q, (q * (0.5 + 0.45 * random()))::int, (q > 0)::int, 0, (2 + random() * 10)::int, 2 + q
-            FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) m CROSS JOIN generate_series(CAST(:start AS timestamp), CAST(:end AS timestamp), interval '1 day') d
-            CROSS JOIN LATERAL (SELECT CASE WHEN random() < 0.45 + 0 * m THEN 5 ELSE 0 END AS q) x
-            WHERE random() < 0.05 + 0.45 * ((m * 7919) % 100) / 100.0
-              AND NOT (m % 5 = 0 AND d::date - CAST(:start AS date) > (m * 37) % 365)"""),
-            p | {"lo": lo, "hi": min(lo + step - 1, members)})
-    print(f"  rollup rows for {members - raw_members} members: {time.perf_counter() - t0:.1f}s", flush=True)
-    t0 = time.perf_counter()
-    # raw records (studied / answered / submitted) for the pack's members, then their rollup from them
-    conn.execute(text("""
-        CREATE TEMP TABLE act AS
-        SELECT m, :FB + (m - 1) / :PER AS org_id, d::date AS day, random() < 0.45 + 0 * m AS quiz,
-               (19 + (m % 4)) AS hour
-        FROM generate_series(1, CAST(:R AS int)) m CROSS JOIN generate_series(CAST(:start AS timestamp), CAST(:end AS timestamp), interval '1 day') d
-        WHERE random() < 0.05 + 0.45 * ((m * 7919) % 100) / 100.0"""), p)
-    conn.execute(text("""
-        INSERT INTO learning_record (member_id, org_id, verb, object_type, object_id, object_name, result, duration_s,
-                                     occurred_at, source, idempotency_key, created_at)
-        SELECT m, org_id, 'studied', 'lesson', (9001 + m % 4)::text, '第' || (1 + m % 7) || '课',
-               json_build_object('course_id', 9001 + m % 4, 'lesson_kind', 'video', 'session_id', m || '-' || day,
-                                 'started_at', to_char(day + make_interval(hours => hour - 8), 'YYYY-MM-DD"T"HH24:MI:SS+00:00'),
-                                 'features', json_build_object('regularity', round((0.55 + random() * 0.3)::numeric, 3),
-                                     'seeks', floor(random() * 3), 'visibility_changes', floor(random() * 2),
-                                     'speed', 1.0, 'hour', hour)),
-               (300 + random() * 1500)::int, day + make_interval(hours => hour - 8, mins => 30), 'bench',
-               'b-s-' || m || '-' || day, now()
-        FROM act"""), p)
-    conn.execute(text("""
-        INSERT INTO learning_record (member_id, org_id, verb, object_type, object_id, object_name, result, duration_s,
-                                     occurred_at, source, idempotency_key, created_at)
-        SELECT m, org_id, 'answered', 'question', (k * 100 + q)::text, kp || '知识题' || q,
-               json_build_object('success', ok, 'score', ok::int, 'max_score', 1, 'time_s', t, 'attempt_id', m || '-' || day,
-                                 'quiz_id', 77, 'quiz_kind', 'daily', 'knowledge_points', json_build_array(kp)),
-               t::int, day + make_interval(hours => hour - 7, secs => q * 20), 'bench', 'b-a-' || m || '-' || day || '-' || q, now()
-        FROM act CROSS JOIN generate_series(1, 5) q
-        CROSS JOIN LATERAL (SELECT 1 + (m + q) % 4 AS k) kk
-        CROSS JOIN LATERAL (SELECT (ARRAY['党章','纪律','党史','基层治理'])[k] AS kp,
-                                   random() < (ARRAY[0.92, 0.81, 0.74, 0.63])[k] + 0 * m AS ok,
-                                   round((5 + random() * 20)::numeric, 1) AS t) v
-        WHERE quiz"""), p)
-    conn.execute(text("""
-        INSERT INTO learning_record (member_id, org_id, verb, object_type, object_id, object_name, result, duration_s,
-                                     occurred_at, source, idempotency_key, created_at)
-        SELECT a.member_id, a.org_id, 'submitted', 'quiz', '77', '每日答题',
-               json_build_object('attempt_id', a.result->>'attempt_id', 'score', sum((a.result->>'score')::int),
-                                 'max_score', 5, 'scaled', sum((a.result->>'score')::int) / 5.0,
-                                 'passed', sum((a.result->>'score')::int) >= 3, 'quiz_kind', 'daily'),
-               sum(a.duration_s), max(a.occurred_at) + interval '1 second', 'bench',
-               'b-q-' || (a.result->>'attempt_id'), now()
-        FROM learning_record a WHERE a.verb = 'answered' GROUP BY a.member_id, a.org_id, a.result->>'attempt_id'"""))
-    conn.execute(text("""
-        INSERT INTO member_day_stats (member_id, org_id, day, study_seconds, lessons_completed, courses_completed,
-                                      questions_answered, questions_correct, quizzes_submitted, offline_attended,
-                                      points, records)
-        SELECT member_id, org_id, (occurred_at + interval '8 hours')::date,
-               sum(CASE WHEN verb = 'studied' THEN duration_s ELSE 0 END), 0, 0,
-               sum((verb = 'answered')::int), sum((verb = 'answered' AND (result->>'success')::boolean)::int),
-               sum((verb = 'submitted')::int), 0, 5, count(*)
-        FROM learning_record GROUP BY member_id, org_id, (occurred_at + interval '8 hours')::date"""))
-    print(f"  raw records for {raw_members} members: {time.perf_counter() - t0:.1f}s", flush=True)
-    t0 = time.perf_counter()
-    # one learning task a month for everyone; ~75 % finish it, most of them on time
-    conn.execute(text("""
-        INSERT INTO learning_record (member_id, org_id, verb, object_type, object_id, object_name, result, duration_s,
-                                     occurred_at, source, idempotency_key, created_at)
-        SELECT m, :FB + (m - 1) / :PER, 'assigned', 'task', 'task-' || k, '第' || k || '期学习任务',
-               json_build_object('course_ids', json_build_array(9000 + k), 'due_at',
-                                 to_char(CAST(:start AS date) + (k * 30 + 20), 'YYYY-MM-DD') || 'T15:59:00+00:00'),
-               0, CAST(:start AS date) + k * 30 + interval '1 hour', 'bench', 'b-t-' || m || '-' || k, now()
-        FROM generate_series(1, CAST(:N AS int)) m CROSS JOIN generate_series(0, 11) k"""), p)
-    conn.execute(text("""
-        INSERT INTO learning_record (member_id, org_id, verb, object_type, object_id, object_name, result, duration_s,
-                                     occurred_at, source, idempotency_key, created_at)
-        SELECT m, :FB + (m - 1) / :PER, 'completed', 'course', (9000 + k)::text, '专题课程' || k,
-               json_build_object('course_id', 9000 + k, 'task_ids', json_build_array('task-' || k), 'on_time', late < 20),
-               0, CAST(:start AS date) + k * 30 + late + interval '3 hours', 'bench', 'b-c-' || m || '-' || k, now()
-        FROM generate_series(1, CAST(:N AS int)) m CROSS JOIN generate_series(0, 11) k
-        CROSS JOIN LATERAL (SELECT floor(random() * 26 + 0 * m)::int AS late, random() + 0 * m AS r) x
-        WHERE r < 0.75 AND CAST(:start AS date) + k * 30 + late <= CAST(:end AS date)"""), p)
-    conn.execute(text("""
-        INSERT INTO report_org_kp_day (org_id, day, knowledge_point, answered, correct)
-        SELECT s.org_id, s.day, kp, sum(s.questions_answered) / 4, (sum(s.questions_answered) / 4 * acc)::int
-        FROM member_day_stats s CROSS JOIN (VALUES ('党章', 0.92), ('纪律', 0.81), ('党史', 0.74), ('基层治理', 0.63)) v(kp, acc)
-        WHERE s.questions_answered > 0 GROUP BY s.org_id, s.day, kp, acc"""))
-    print(f"  tasks and knowledge-point rollup: {time.perf_counter() - t0:.1f}s", flush=True)
-    conn.execute(text("ANALYZE"))
-
+from ._committee import PACK_BRANCHES, PER_BRANCH, clone, drop, ensure_template, phase
 
 HAND_SQL = {
     "children": """
@@ -230,128 +81,164 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    """Generate the committee, run the three measurements, print figures beside baselines."""
+    """Generate (or reuse) the committee, run the three measurements, print figures beside baselines."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
-    parser.add_argument("--pages", type=int, default=200, help="member report pages to time")
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument("--pages", type=int, default=100, help="member report pages to time")
+    parser.add_argument("--pack-branches", type=int, default=PACK_BRANCHES,
+                        help=f"branches of 50 for the PDF figure ({PACK_BRANCHES}: the whole 1,000-member pack)")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the committee even if its template is there")
+    parser.add_argument("--keep", action="store_true", help="keep this run's database (the template is always kept)")
+    parser.add_argument("--only", default=",".join(SECTIONS), type=lambda v: set(v.split(",")),
+                        help=f"comma-separated sections to measure (default: {','.join(SECTIONS)})")
     args = parser.parse_args()
+    if args.only - set(SECTIONS):
+        parser.error(f"--only takes {', '.join(SECTIONS)}")
     url = os.environ.get("DATABASE_URL")
     if not url or not url.startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL server (this benchmark needs PostgreSQL)")
-    db_url = _db(url)
-    os.environ["DATABASE_URL"] = db_url
+    if args.members < 2 * PACK_BRANCHES * PER_BRANCH:
+        raise SystemExit(f"--members must be at least {2 * PACK_BRANCHES * PER_BRANCH}")
     os.environ.setdefault("INSTANCE_DIR", f"/tmp/bench-reports-{os.getpid()}")
+    from learning.timeutil import local_day, utcnow
+
+    started = time.perf_counter()
+    today = local_day(utcnow())
+    template = ensure_template(url, args.members, today, args.fresh)
+    db_url = clone(url, template)
+    os.environ["DATABASE_URL"] = db_url
     try:
-        run(db_url, args)
+        measure(db_url, args, today)
     finally:
         if not args.keep:
-            _drop(db_url)
+            drop(db_url)
+        print(f"\nwhole run {time.perf_counter() - started:.0f} s; template database {template} kept "
+              f"(drop it with: DROP DATABASE \"{template}\")", flush=True)
 
 
-def run(db_url: str, args) -> None:
-    """Everything after the database exists."""
-    from flask import render_template
+SECTIONS = ("dashboard", "pages", "pack")
 
+
+def measure(db_url: str, args, today: date) -> None:
+    """Everything after the run's database exists: the model, then each selected section."""
     from learning.app import create_app
     from learning.extensions import db
-    from learning.models import Member, Org
-    from learning.timeutil import local_day, utcnow
-    from reports import presenters
+    from learning.models import Org
     from reports.analytics import scripted
-    from reports.services.member_report import build_member_report
-    from reports.services.org_report import build_dashboard
-    from reports.services.packs import build_steps, create_pack, units
-    from reports.services.period import Period, make_period
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "DATABASE_URL": db_url, "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False})
-    today = local_day(utcnow())
-    raw_members = PACK_BRANCHES * PER_BRANCH
     with app.app_context():
-        db.create_all()
-        print(f"generating a committee of {args.members:,} members with a year of activity …", flush=True)
-        t0 = time.perf_counter()
-        with db.engine.begin() as conn:
-            generate(conn, args.members, raw_members, today)
-        with db.engine.connect() as conn:
-            counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar() for t in
-                      ("member", "org", "member_day_stats", "learning_record", "report_org_kp_day")}
-        print(f"  total {time.perf_counter() - t0:.1f}s: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
         committee = db.session.get(Org, 1)
-        t0 = time.perf_counter()
-        scripted.train(committee)
-        db.session.commit()
-        print(f"  scripted-study model trained in {time.perf_counter() - t0:.1f}s\n")
+        if args.only & {"pages", "pack"}:  # their flags need the model; the dashboard does not
+            with phase("training the scripted-study model (not measured)"):
+                scripted.train(committee)
+                db.session.commit()
+        if "dashboard" in args.only:
+            dashboard_figures(committee, today)
+        if "pages" in args.only:
+            page_figures(app, committee, today, args.members, args.pages)
+        if "pack" in args.only:
+            pack_figures(app, today, args.pack_branches)
 
-        print("1. committee dashboard (build_dashboard) vs hand-written SQL of the same figures")
-        for label, period, repeat in (("last 30 days", make_period(None, today), 5),
-                                      ("whole year", Period(today - timedelta(days=364), today), 1)):
-            ours = build_dashboard(committee, period)
+
+def dashboard_figures(committee, today: date) -> None:
+    """build_dashboard beside the hand-written SQL, for the last 30 days and the whole year."""
+    from learning.extensions import db
+    from reports.services.org_report import build_dashboard
+    from reports.services.period import Period, make_period
+
+    print("\n1. committee dashboard (build_dashboard) vs hand-written SQL of the same figures", flush=True)
+    for label, period, repeat in (("last 30 days", make_period(None, today), 5),
+                                  ("whole year", Period(today - timedelta(days=364), today), 1)):
+        ours = build_dashboard(committee, period)
+        with db.engine.connect() as conn:
+            hand = hand_written(conn, period)
+        f = ours["figures"]
+        mine = {k: f[k] for k in ("members", "active_members", "study_seconds", "answered", "points",
+                                  "tasks_assigned", "tasks_completed", "tasks_on_time")}
+        same = all(mine[k] == hand[k] for k in mine)
+        assert same, (mine, hand)
+        db.session.rollback()
+        t_ours = timed(lambda: (build_dashboard(committee, period), db.session.rollback()), repeat)
+
+        def hand_run():
             with db.engine.connect() as conn:
-                hand = hand_written(conn, period)
-            f = ours["figures"]
-            mine = {k: f[k] for k in ("members", "active_members", "study_seconds", "answered", "points",
-                                      "tasks_assigned", "tasks_completed", "tasks_on_time")}
-            same = all(mine[k] == hand[k] for k in mine)
-            assert same, (mine, hand)
-            db.session.rollback()
-            t_ours = timed(lambda: (build_dashboard(committee, period), db.session.rollback()), repeat)
+                hand_written(conn, period)
 
-            def hand_run():
-                with db.engine.connect() as conn:
-                    hand_written(conn, period)
+        t_hand = timed(hand_run, repeat)
+        a, b = statistics.median(t_ours), statistics.median(t_hand)
+        print(f"   {label:13s} dashboard {a * 1000:8.0f} ms   hand-written SQL {b * 1000:8.0f} ms   "
+              f"ratio {a / b:5.2f}   (figures equal: {same}; median of {repeat})", flush=True)
 
-            t_hand = timed(hand_run, repeat)
-            a, b = statistics.median(t_ours), statistics.median(t_hand)
-            print(f"   {label:13s} dashboard {a * 1000:8.0f} ms   hand-written SQL {b * 1000:8.0f} ms   "
-                  f"ratio {a / b:5.2f}   (figures equal: {same}; median of {repeat})")
 
-        print(f"\n2. member report page (HTML, analytics on), {args.pages} members of the pack's branches")
-        reviewer = db.session.get(Member, args.members)
-        from learning.services.members import grant_role
+def page_figures(app, committee, today: date, members: int, pages: int) -> None:
+    """The member report page, in this process through the app's test client, beside plain SQL."""
+    from learning.extensions import db
+    from learning.models import Member
+    from learning.services.members import grant_role
+    from reports.services.period import Period
 
-        grant_role(reviewer, "reviewer", committee)
-        db.session.commit()
-        client = app.test_client()
-        with client.session_transaction() as sess:
-            sess["_user_id"] = str(reviewer.id)
-            sess["_fresh"] = True
-        sample = random.Random(1).sample(range(1, raw_members + 1), args.pages)
-        for label, days in (("30 days", 30), ("1 year", 365)):
-            start = today - timedelta(days=days - 1)
-            q = f"from={start.isoformat()}&to={today.isoformat()}"
-            assert client.get(f"/reports/members/{sample[0]}?{q}").status_code == 200
-            page_t = []
-            for m in sample:
-                t0 = time.perf_counter()
-                resp = client.get(f"/reports/members/{m}?{q}")
-                page_t.append(time.perf_counter() - t0)
-                assert resp.status_code == 200
-            base_t = []
-            since, until = Period(start, today).since.replace(tzinfo=None), Period(start, today).until.replace(tzinfo=None)
-            for m in sample:
-                t0 = time.perf_counter()
-                with db.engine.connect() as conn:
-                    conn.execute(text("SELECT * FROM learning_record WHERE member_id = :m AND occurred_at >= :s "
-                                      "AND occurred_at < :u ORDER BY occurred_at"), {"m": m, "s": since, "u": until}).all()
-                    conn.execute(text("SELECT * FROM member_day_stats WHERE member_id = :m AND day BETWEEN :a AND :b"),
-                                 {"m": m, "a": start, "b": today}).all()
-                base_t.append(time.perf_counter() - t0)
-            p50, p99, b50, b99 = pct(page_t, 50), pct(page_t, 99), pct(base_t, 50), pct(base_t, 99)
-            print(f"   {label:8s} page p50 {p50 * 1000:6.0f} ms  p99 {p99 * 1000:6.0f} ms   raw SQL fetch p50 "
-                  f"{b50 * 1000:5.1f} ms  p99 {b99 * 1000:5.1f} ms   ratio p50 {p50 / b50:5.1f}")
-
-        print("\n3. PDF pack for 1,000 members (20 branches + the general branch's own report) on one worker")
-        general = db.session.get(Org, 2)
-        period = make_period(today.replace(day=1) - timedelta(days=1), None)
-        period = Period(period.end.replace(day=1), period.end)  # last calendar month, as the monthly pack
-        n_members = sum(1 for u in units(general) for _ in [0]) * PER_BRANCH
-        from flask_babel import force_locale
-
-        with app.test_request_context(), force_locale("zh"):
+    print(f"\n2. member report page (HTML, analytics on; in-process test client), {pages} members of the "
+          "pack's branches", flush=True)
+    reviewer = db.session.get(Member, members)
+    grant_role(reviewer, "reviewer", committee)
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(reviewer.id)
+        sess["_fresh"] = True
+    sample = random.Random(1).sample(range(1, PACK_BRANCHES * PER_BRANCH + 1), pages)
+    for label, days in (("30 days", 30), ("1 year", 365)):
+        start = today - timedelta(days=days - 1)
+        q = f"from={start.isoformat()}&to={today.isoformat()}"
+        assert client.get(f"/reports/members/{sample[0]}?{q}").status_code == 200
+        page_t = []
+        for m in sample:
             t0 = time.perf_counter()
-            for u in units(general):
+            resp = client.get(f"/reports/members/{m}?{q}")
+            page_t.append(time.perf_counter() - t0)
+            assert resp.status_code == 200
+        base_t = []
+        since, until = Period(start, today).since.replace(tzinfo=None), Period(start, today).until.replace(tzinfo=None)
+        for m in sample:
+            t0 = time.perf_counter()
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT * FROM learning_record WHERE member_id = :m AND occurred_at >= :s "
+                                  "AND occurred_at < :u ORDER BY occurred_at"), {"m": m, "s": since, "u": until}).all()
+                conn.execute(text("SELECT * FROM member_day_stats WHERE member_id = :m AND day BETWEEN :a AND :b"),
+                             {"m": m, "a": start, "b": today}).all()
+            base_t.append(time.perf_counter() - t0)
+        p50, p99, b50, b99 = pct(page_t, 50), pct(page_t, 99), pct(base_t, 50), pct(base_t, 99)
+        print(f"   {label:8s} page p50 {p50 * 1000:6.0f} ms  p99 {p99 * 1000:6.0f} ms   raw SQL fetch p50 "
+              f"{b50 * 1000:5.1f} ms  p99 {b99 * 1000:5.1f} ms   ratio p50 {p50 / b50:5.1f}", flush=True)
+
+
+def pack_figures(app, today: date, branches: int) -> None:
+    """General branch 1's monthly pack (1,000 members) on one worker, beside the same without the PDF step.
+
+    With fewer `branches`, each of the first ones is written as the pack writes it (its PDF and XLSX).
+    """
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from learning.extensions import db
+    from learning.models import Member, Org
+    from reports import presenters
+    from reports.services.member_report import build_member_report
+    from reports.services.packs import build_steps, create_pack, unit_files, units
+    from reports.services.period import previous_month
+
+    general = db.session.get(Org, 2)
+    todo = units(general)[:branches]
+    whole = branches >= PACK_BRANCHES
+    print(f"\n3. PDF {'pack' if whole else 'files'} for {len(todo) * PER_BRANCH:,} members ({len(todo)} branches"
+          f"{' + the general branch' if whole else ''}) on one worker, last calendar month", flush=True)
+    period = previous_month(today)
+    with app.test_request_context(), force_locale("zh"):
+        with phase("baseline: the same member reports and their HTML, no PDF"):
+            t0 = time.perf_counter()
+            for u in todo:
                 members = db.session.scalars(db.select(Member).where(Member.org_id == u.id)).all()
                 reports = [build_member_report(m, period, show_flags=True) for m in members]
                 render_template("reports/pdf.html", title=u.name, org_name=u.name, period=period, org_report=None,
@@ -359,16 +246,26 @@ def run(db_url: str, args) -> None:
                                 member_reports=[{"report": r, "charts": presenters.member_charts(r)} for r in reports],
                                 **presenters.helpers(lambda k, i: "#"))
             base = time.perf_counter() - t0
-            db.session.rollback()
+        db.session.rollback()
+        t0 = time.perf_counter()
+        size = 0
+        if whole:
             pack = create_pack(general, period)
             db.session.commit()
-            t0 = time.perf_counter()
-            for _ in build_steps(pack):
+            for step in build_steps(pack):
                 db.session.commit()
-            full = time.perf_counter() - t0
-        size = pack.file_size or 0
-        print(f"   pack {full:6.1f} s ({full / n_members * 1000:.0f} ms per member, zip {size / 1e6:.1f} MB)   "
-              f"reports + HTML without PDF {base:6.1f} s   ratio {full / base:4.1f}")
+                print(f"  pack step {step.done}/{step.total}: {time.perf_counter() - t0:.0f} s", flush=True)
+            size = pack.file_size or 0
+        else:
+            for done, u in enumerate(todo, 1):
+                pdf, xlsx = unit_files(u, period)
+                size += len(pdf) + len(xlsx)
+                print(f"  branch {done}/{len(todo)}: {time.perf_counter() - t0:.0f} s", flush=True)
+        full = time.perf_counter() - t0
+    n = len(todo) * PER_BRANCH
+    print(f"   {'pack' if whole else 'PDF+XLSX'} {full:6.1f} s ({full / n * 1000:.0f} ms per member, "
+          f"{size / 1e6:.1f} MB)   reports + HTML without PDF {base:6.1f} s ({base / n * 1000:.0f} ms per member)   "
+          f"ratio {full / base:4.1f}", flush=True)
 
 
 if __name__ == "__main__":

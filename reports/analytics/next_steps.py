@@ -3,13 +3,15 @@
 Weakest = lowest accuracy among knowledge points answered at least twice in the period.
 Questions: the member's open wrong answers on that point first, then the questions on it they
 got right least often. Courses: courses completed in the committee whose name mentions the
-point, most completed first (one aggregate query; no JSON is read).
+point, most completed first (one aggregate query per committee and app context; no JSON
+is read).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
 
+from flask import g
 from sqlalchemy import func, select
 
 from learning.extensions import db
@@ -29,16 +31,25 @@ def weakest_points(kp_rows: list[dict], limit: int = TOP_POINTS) -> list[dict]:
 
 def _courses(committee: Org, points: list[str]) -> list[tuple[str, str, int]]:
     """(course id, name, completions) of courses completed in the committee whose name mentions a point."""
-    since = utcnow() - timedelta(days=LOOKBACK_DAYS)
-    mentions = [LearningRecord.object_name.contains(p, autoescape=True) for p in points]
-    from sqlalchemy import or_
+    return [c for c in _completed_courses(committee) if any(p in (c[1] or "") for p in points)]
 
-    return db.session.execute(
-        select(LearningRecord.object_id, LearningRecord.object_name, func.count())
-        .join(Org, Org.id == LearningRecord.org_id)
-        .where(Org.path.startswith(committee.path, autoescape=True), LearningRecord.verb == "completed",
-               LearningRecord.object_type == "course", LearningRecord.occurred_at >= since, or_(*mentions))
-        .group_by(LearningRecord.object_id, LearningRecord.object_name)).all()
+
+def _completed_courses(committee: Org) -> list[tuple[str, str, int]]:
+    """Every course completed in the committee in the lookback, with its completions.
+
+    One aggregate per committee and app context (a request, or a whole pack task): a pack's
+    thousand member reports share it instead of each scanning the committee's records again.
+    """
+    memo = g.setdefault("_completed_courses", {})
+    if committee.id not in memo:
+        since = utcnow() - timedelta(days=LOOKBACK_DAYS)
+        memo[committee.id] = [tuple(row) for row in db.session.execute(
+            select(LearningRecord.object_id, LearningRecord.object_name, func.count())
+            .join(Org, Org.id == LearningRecord.org_id)
+            .where(Org.path.startswith(committee.path, autoescape=True), LearningRecord.verb == "completed",
+                   LearningRecord.object_type == "course", LearningRecord.occurred_at >= since)
+            .group_by(LearningRecord.object_id, LearningRecord.object_name))]
+    return memo[committee.id]
 
 
 def recommend(committee: Org, kp_rows: list[dict], wrong_answers: list[dict], answers: list[dict]) -> list[dict]:

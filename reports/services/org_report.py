@@ -6,6 +6,7 @@ written (the org at that time), so transfers do not move history between branche
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -62,38 +63,73 @@ def member_counts(org: Org) -> dict[int, int]:
 def task_rows(org: Org, period: Period) -> list[dict]:
     """(member, task) assignments made or due in the period in the subtree, with completion and lateness.
 
-    Assignments and completions are read from TASK_LOOKBACK before the period (a task runs at most that long).
+    Assignments and completions are read from TASK_LOOKBACK before the period (a task runs at most that
+    long), and only the result fields the figures need (not whole JSON documents): at a committee's scale
+    this runs over millions of records.
     """
-    recs = db.session.execute(select(LearningRecord.member_id, LearningRecord.org_id, LearningRecord.verb,
-                                     LearningRecord.object_id, LearningRecord.object_name, LearningRecord.result,
-                                     LearningRecord.occurred_at)
-                              .join(Org, Org.id == LearningRecord.org_id)
-                              .where(_in(org), LearningRecord.verb.in_(("assigned", "completed")),
-                                     LearningRecord.occurred_at >= period.since - TASK_LOOKBACK)).all()
-    assigned, done = {}, defaultdict(dict)
-    for member_id, org_id, verb, oid, name, result, at in recs:
-        result = result or {}
-        if verb == "assigned" and at < period.until:
-            due = _parse(result.get("due_at"))
-            if at < period.since and not (due is not None and period.since <= due < period.until):
-                continue  # assigned before the period and not due in it
-            assigned[(member_id, str(oid))] = {"member_id": member_id, "org_id": org_id, "task_id": str(oid),
-                                               "name": name, "due_at": due,
-                                               "courses": {str(c) for c in result.get("course_ids") or []}}
-        elif verb == "completed" and result.get("task_ids"):
-            for task_id in result["task_ids"]:
-                done[(member_id, str(task_id))][str(oid)] = (at, result.get("on_time"))
+    result = LearningRecord.result
+    since = period.since - TASK_LOOKBACK
+    due_at = _Memo(_parse)
+    ids_of = _Memo(lambda raw: frozenset(str(c) for c in _json_list(raw)))
+    assigned = {}
+    for member_id, org_id, oid, name, due, courses, at in db.session.execute(
+            select(LearningRecord.member_id, LearningRecord.org_id, LearningRecord.object_id,
+                   LearningRecord.object_name, result["due_at"].as_string(), result["course_ids"].as_string(),
+                   LearningRecord.occurred_at)
+            .join(Org, Org.id == LearningRecord.org_id)
+            .where(_in(org), LearningRecord.verb == "assigned", LearningRecord.occurred_at >= since,
+                   LearningRecord.occurred_at < period.until)):
+        due = due_at(due)
+        if at < period.since and not (due is not None and period.since <= due < period.until):
+            continue  # assigned before the period and not due in it
+        assigned[(member_id, str(oid))] = {"member_id": member_id, "org_id": org_id, "task_id": str(oid),
+                                           "name": name, "due_at": due, "courses": ids_of(courses)}
+    if not assigned:
+        return []
+    done = defaultdict(dict)
+    for member_id, oid, task_ids, on_time, at in db.session.execute(
+            select(LearningRecord.member_id, LearningRecord.object_id, result["task_ids"].as_string(),
+                   result["on_time"].as_string(), LearningRecord.occurred_at)
+            .join(Org, Org.id == LearningRecord.org_id)
+            .where(_in(org), LearningRecord.verb == "completed", LearningRecord.occurred_at >= since)):
+        for task_id in ids_of(task_ids):
+            done[(member_id, task_id)][str(oid)] = (at, on_time not in _JSON_FALSE)
     now = utcnow()
     out = []
     for key, task in assigned.items():
         finished = done.get(key, {})
-        complete = bool(task["courses"]) and task["courses"] <= set(finished)
-        last = max((v[0] for c, v in finished.items() if c in task["courses"]), default=None)
-        on_time = complete and all(finished[c][1] is not False for c in task["courses"]) and (
-            task["due_at"] is None or last <= task["due_at"])
+        complete = bool(task["courses"]) and finished.keys() >= task["courses"]
+        on_time = complete and all(finished[c][1] for c in task["courses"]) and (
+            task["due_at"] is None or max(finished[c][0] for c in task["courses"]) <= task["due_at"])
         overdue = not complete and task["due_at"] is not None and task["due_at"] < now
         out.append(task | {"complete": complete, "on_time": on_time, "overdue": overdue})
     return out
+
+
+def _json_list(raw) -> list:
+    """A JSON array read as text (or already decoded), [] when absent or not an array."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return []
+    return raw if isinstance(raw, list) else []
+
+
+_JSON_FALSE = ("false", "0")  # `on_time` false read as text: PostgreSQL gives 'false', SQLite '0'
+
+
+class _Memo(dict):
+    """Calls `fn` once per distinct argument (thousands of assignments share a due date and courses)."""
+
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def __call__(self, key):
+        if key not in self:
+            self[key] = self.fn(key)
+        return self[key]
 
 
 def _figures(sums: list[dict], members: int, tasks: list[dict]) -> dict:

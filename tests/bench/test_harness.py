@@ -93,3 +93,18 @@ def test_a_standalone_benchmark_runs_with_its_own_defaults(monkeypatch):
     _run_standalone("transcode", module)
     assert seen == [["python -m bench.transcode"]]
     assert sys.argv == ["python -m bench", "transcode", "--clients", "8"]
+
+
+def test_options_bench_does_not_know_go_to_the_one_standalone_benchmark(monkeypatch):
+    import sys
+    import types
+
+    import bench.__main__ as entry
+
+    seen = []
+    module = types.SimpleNamespace(main=lambda: seen.append(list(sys.argv)))
+    monkeypatch.setattr(entry, "available", lambda: {"reports": module, "other": types.SimpleNamespace(main=None)})
+    assert entry.main(["reports", "--members", "5000"]) == 0
+    assert seen == [["python -m bench.reports", "--members", "5000"]]
+    with pytest.raises(SystemExit):
+        entry.main(["--members", "5000"])  # every benchmark selected: nobody to pass it to

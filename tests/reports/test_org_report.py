@@ -113,3 +113,38 @@ def test_organiser_cannot_read_a_sibling_branch_report(client, db, tree):
     db.session.commit()
     resp = client.get(f"/api/v1/orgs/{tree.branch2.id}/report", headers=bearer(organiser))
     assert resp.status_code == 404
+
+
+def test_task_completion_reads_each_case_of_the_result_fields(db, tree):
+    from datetime import timedelta
+
+    from learning.services.records import record
+    from learning.timeutil import utcnow
+    from reports.services.org_report import task_rows
+    from reports.services.period import make_period
+
+    now = utcnow()
+    due, late = (now - timedelta(days=2)).isoformat(), now - timedelta(days=1)
+    cases = {  # member: (courses of the task, completions as (course, on_time or "absent", at))
+        "on_time": (["1"], [("1", True, now - timedelta(days=3))]),
+        "flag_absent": (["1"], [("1", "absent", now - timedelta(days=3))]),
+        "flagged_late": (["1"], [("1", False, now - timedelta(days=3))]),
+        "after_due": (["1"], [("1", True, late)]),
+        "half_done": (["1", "2"], [("1", True, now - timedelta(days=3))]),
+        "overdue": (["1"], []),
+    }
+    members = {}
+    for name, (courses, completions) in cases.items():
+        m = members[name] = make_member(tree.branch1)
+        record(m, "assigned", "task", "t1", idempotency_key=f"a-{m.id}", occurred_at=now - timedelta(days=5),
+               result={"course_ids": [int(c) for c in courses], "due_at": due})
+        for course, flag, at in completions:
+            result = {"course_id": int(course), "task_ids": ["t1"]} | ({} if flag == "absent" else {"on_time": flag})
+            record(m, "completed", "course", course, idempotency_key=f"c-{m.id}-{course}", occurred_at=at,
+                   result=result)
+    db.session.commit()
+    rows = {r["member_id"]: r for r in task_rows(tree.committee, make_period(None, None))}
+    got = {name: (rows[m.id]["complete"], rows[m.id]["on_time"], rows[m.id]["overdue"]) for name, m in members.items()}
+    assert got == {"on_time": (True, True, False), "flag_absent": (True, True, False),
+                   "flagged_late": (True, False, False), "after_due": (True, False, False),
+                   "half_done": (False, False, True), "overdue": (False, False, True)}
