@@ -37,11 +37,15 @@ HAND_SQL = {
                count(*) FILTER (WHERE c.member_id IS NULL AND a.due < now() AT TIME ZONE 'UTC')
         FROM (SELECT r.member_id, r.object_id AS task, (r.result->>'due_at')::timestamptz AT TIME ZONE 'UTC' AS due
               FROM learning_record r JOIN org o ON o.id = r.org_id
-              WHERE o.path LIKE '/1/%' AND r.verb = 'assigned' AND r.occurred_at >= :since AND r.occurred_at < :until) a
-        LEFT JOIN LATERAL (SELECT r.member_id, bool_and((r.result->>'on_time')::boolean) AS on_time, max(r.occurred_at) AS at
+              WHERE o.path LIKE '/1/%' AND r.verb = 'assigned' AND r.occurred_at >= :lookback AND r.occurred_at < :until
+                AND (r.occurred_at >= :since
+                     OR ((r.result->>'due_at')::timestamptz AT TIME ZONE 'UTC' >= :since
+                         AND (r.result->>'due_at')::timestamptz AT TIME ZONE 'UTC' < :until))) a
+        LEFT JOIN LATERAL (SELECT r.member_id, bool_and(coalesce((r.result->>'on_time')::boolean, true)) AS on_time,
+                                  max(r.occurred_at) AS at
               FROM learning_record r CROSS JOIN LATERAL json_array_elements_text(r.result->'task_ids') t(id)
               WHERE r.member_id = a.member_id AND r.verb = 'completed' AND r.object_type = 'course'
-                AND t.id = a.task AND r.occurred_at >= :since GROUP BY r.member_id) c ON true""",
+                AND t.id = a.task AND r.occurred_at >= :lookback GROUP BY r.member_id) c ON true""",
     "trend": """SELECT s.day, sum(s.study_seconds), count(DISTINCT s.member_id), sum(s.questions_answered),
                        sum(s.questions_correct)
                 FROM member_day_stats s JOIN org o ON o.id = s.org_id
@@ -51,8 +55,11 @@ HAND_SQL = {
 
 def hand_written(conn, period) -> dict:
     """The dashboard's figures with hand-written SQL: per child, members, tasks, trend."""
+    from reports.services.org_report import TASK_LOOKBACK
+
     args = {"start": period.start, "end": period.end, "since": period.since.replace(tzinfo=None),
-            "until": period.until.replace(tzinfo=None)}
+            "until": period.until.replace(tzinfo=None),
+            "lookback": (period.since - TASK_LOOKBACK).replace(tzinfo=None)}  # assignments due in the period
     children = conn.execute(text(HAND_SQL["children"]), args).all()
     members = dict(conn.execute(text(HAND_SQL["members"])).all())
     tasks = conn.execute(text(HAND_SQL["tasks"]), args).one()
