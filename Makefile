@@ -14,6 +14,19 @@ DEMO_PASSWORD ?= demo-pass-2026
 # 2 (the default on a machine with two cores or more): run the PostgreSQL pass beside the
 # SQLite one, its output following when both are done; 1: one after the other
 TEST_JOBS ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 2 || echo 1)
+# pytest-xdist workers per pass (each with its own database, Redis prefix and media root; 1: no xdist).
+# Two passes side by side with two workers each keep both cores busy while one side waits on
+# PostgreSQL, a Celery worker, ffmpeg or Chromium; files stay whole on one worker (--dist loadfile),
+# so a module's fixtures and a session's snapshots are built once per worker, not once per test.
+# Files are handed out in collection order, the longest first (tests/conftest.py LONG_FILES), not by
+# number of tests (--no-loadscope-reorder), so no long file starts last while the other worker idles.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -ge 2 ] && echo 2 || echo 1)
+XDIST = $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
+# every pass lists its 20 slowest tests and its wall time; pytest's exit 5 (no test ran) fails the pass
+PYTEST = $(BIN)/pytest $(XDIST) --durations=20
+TIMED = started=$$(date +%s); status=0; $(1) || status=$$?; \
+	echo "=== $(2) took $$(( $$(date +%s) - started )) s (pytest exit $$status)"; \
+	if [ $$status = 5 ]; then echo "=== $(2): pytest ran no test" >&2; fi; exit $$status
 PACKAGES := learning media courses quizzes scoring reports arena appraisal
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SYSTEM_PACKAGES := ffmpeg chromium fonts-noto-cjk poppler-utils
@@ -22,9 +35,10 @@ SERVICES_UP = pg_isready -q -h 127.0.0.1 -p $(PG_PORT) && redis-cli -h 127.0.0.1
 
 .PHONY: run test test-sqlite test-real bench services sysdeps venv translations clean migration
 
+run: export PIONEER_DEV_SECRETS = 1  # the embedded demo runs without production keys (learning/secrets.py)
 run: sysdeps venv translations  ## set up and start the demo on http://127.0.0.1:5000
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo --password $(DEMO_PASSWORD)
+	PIONEER_DEMO_PASSWORD='$(DEMO_PASSWORD)' $(BIN)/flask seed-demo
 	@echo "Demo accounts: demo-admin / demo-reviewer / demo-organiser / demo-member, password $(DEMO_PASSWORD)"
 	@echo "Open http://127.0.0.1:5000 (plain HTTP on this machine only: cookies without the Secure flag)"
 	COOKIE_SECURE=0 $(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -45,13 +59,13 @@ test: sysdeps venv translations  ## set up and run every test, on SQLite then on
 
 test-sqlite: venv translations
 	@echo "=== pass 1: embedded (SQLite, eager tasks, in-process bus) ==="
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest $(PYTEST_ARGS)
+	@$(call TIMED,env -u DATABASE_URL -u REDIS_URL $(PYTEST) $(PYTEST_ARGS),pass 1 (SQLite))
 
 test-real: venv translations
 	@echo "=== pass 2: PostgreSQL + Redis + Celery worker ==="
 	@$(MAKE) --no-print-directory services >/dev/null 2>&1 || true
 	@if $(SERVICES_UP); then \
-	  DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(BIN)/pytest $(PYTEST_ARGS); \
+	  $(call TIMED,DATABASE_URL=$(PG_URL) REDIS_URL=$(REDIS) $(PYTEST) $(PYTEST_ARGS),pass 2 (PostgreSQL + Redis)); \
 	elif [ -n "$$REQUIRE_SERVICES" ]; then echo "PostgreSQL ($(PG_URL)) or Redis ($(REDIS)) is not reachable" >&2; exit 1; \
 	else echo "skipped: PostgreSQL ($(PG_URL)) or Redis ($(REDIS)) is not reachable; see README.md"; fi
 
@@ -87,6 +101,7 @@ translations: venv  ## compile every package's message catalogues
 clean:
 	rm -rf $(VENV) instance media-store
 
+migration: export PIONEER_DEV_SECRETS = 1
 migration: venv  ## regenerate the single pre-release migration from the models
 	rm -f migrations/versions/*.py
 	rm -rf /tmp/pioneer-migration && mkdir -p /tmp/pioneer-migration

@@ -11,7 +11,10 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # gevent workers each serve many connections; one per core keeps every core busy.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
 worker_class = "gevent"
-worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "1000"))
+# Every open SSE stream (arena screens, transcode progress) is one of these for as long as it is open, so
+# the default is set by streams, not requests: 5,000 per worker (~60 KiB each, docs/scale.md). A worker
+# at its limit stops accepting; the open-file limit (`ulimit -n`) must be above it too.
+worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "5000"))
 # SSE streams (arena, transcode progress) stay open; gevent workers are not killed by `timeout`
 # while a greenlet waits, but a worker whose loop is blocked this long is restarted.
 timeout = int(os.environ.get("WORKER_TIMEOUT", "30"))

@@ -19,7 +19,7 @@ G = 20            # general branches under the committee
 PACK_BRANCHES = 20  # general branch 1 holds exactly these branches (the 1,000-member pack)
 PER_BRANCH = 50
 
-GENERATOR = 2  # bump when generate() writes different rows: older templates are then rebuilt
+GENERATOR = 3  # bump when generate() writes different rows: older templates are then rebuilt
 TEMPLATE_PREFIX = "bench_reports_tpl"
 LOADED = ("member_day_stats", "learning_record", "report_org_kp_day")  # bulk-loaded without indexes
 
@@ -172,9 +172,9 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
         conn.execute(text("""
             INSERT INTO member_day_stats (member_id, org_id, day, study_seconds, lessons_completed, courses_completed,
                                           questions_answered, questions_correct, quizzes_submitted, offline_attended,
-                                          points, records)
+                                          points, records, effort_acts)
             SELECT m, :FB + (m - 1) / :PER, d::date, (300 + random() * 1500)::int, (random() < 0.3)::int, 0,
-                   q, (q * (0.5 + 0.45 * random()))::int, (q > 0)::int, 0, (2 + random() * 10)::int, 2 + q
+                   q, (q * (0.5 + 0.45 * random()))::int, (q > 0)::int, 0, (2 + random() * 10)::int, 2 + q, 1 + q
             FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) m CROSS JOIN generate_series(CAST(:start AS timestamp), CAST(:end AS timestamp), interval '1 day') d
             CROSS JOIN LATERAL (SELECT CASE WHEN random() < 0.45 + 0 * m THEN 5 ELSE 0 END AS q) x
             WHERE random() < 0.05 + 0.45 * ((m * 7919) % 100) / 100.0
@@ -228,11 +228,12 @@ def generate(conn, members: int, raw_members: int, end: date) -> None:
     conn.execute(text("""
         INSERT INTO member_day_stats (member_id, org_id, day, study_seconds, lessons_completed, courses_completed,
                                       questions_answered, questions_correct, quizzes_submitted, offline_attended,
-                                      points, records)
+                                      points, records, effort_acts)
         SELECT member_id, org_id, (occurred_at + interval '8 hours')::date,
                sum(CASE WHEN verb = 'studied' THEN duration_s ELSE 0 END), 0, 0,
                sum((verb = 'answered')::int), sum((verb = 'answered' AND (result->>'success')::boolean)::int),
-               sum((verb = 'submitted')::int), 0, 5, count(*)
+               sum((verb = 'submitted')::int), 0, 5, count(*),
+               sum((verb = 'answered' OR verb = 'studied' AND duration_s > 0)::int)
         FROM learning_record GROUP BY member_id, org_id, (occurred_at + interval '8 hours')::date"""))
     print(f"  raw records and their rollup for {raw_members:,} members: {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()

@@ -57,15 +57,15 @@ class Server:
         return peaks
 
     def worker_cpu_seconds(self) -> float:
-        """User + system CPU time the workers have used so far (the database's is not included)."""
+        """User + system CPU time the workers have used so far (the database's is not included).
+
+        Counts live workers and, through the master's cutime/cstime, every worker it has already
+        reaped: gunicorn recycles workers (max_requests), and a recycled worker's CPU must not vanish
+        from the total (it did: a fast baseline then read near zero or negative CPU per request)."""
         ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
+        total = sum(_stat_fields(self.proc.pid)[13:15])  # cutime, cstime: reaped children
         for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:  # a worker recycled meanwhile
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+            total += sum(_stat_fields(pid)[11:13])  # utime, stime (fields 14 and 15 of stat)
         return total / ticks
 
     def get_json(self, path: str, headers: dict | None = None) -> dict:
@@ -87,9 +87,18 @@ class Server:
         return {"Authorization": f"Bearer {token}"}
 
 
+def _stat_fields(pid: int) -> list[int]:
+    """The numeric fields of /proc/PID/stat after the command name (field 3 on); zeros when gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:  # a worker recycled meanwhile: its time is in the master's cutime
+        return [0] * 20
+    return [int(f) if f.lstrip("-").isdigit() else 0 for f in fields]
+
+
 @contextmanager
 def serve(app: str, env: dict[str, str], *, name: str | None = None, workers: int | None = None,
-          ready_path: str = "/", timeout: float = 60) -> Iterator[Server]:
+          ready_path: str = "/", timeout: float | None = None) -> Iterator[Server]:
     """Run `app` ("module:attr") under gunicorn with gunicorn.conf.py (gevent workers) on a free port."""
     port = free_port()
     run_env = {**os.environ, **env}
@@ -102,6 +111,7 @@ def serve(app: str, env: dict[str, str], *, name: str | None = None, workers: in
                                  "--bind", f"127.0.0.1:{port}", app],
                                 cwd=ROOT, env=run_env, stdout=out, stderr=subprocess.STDOUT)
     server = Server(name or app, f"http://127.0.0.1:{port}", proc, log)
+    timeout = timeout or float(os.environ.get("BENCH_START_TIMEOUT", "60"))  # more on a crowded machine
     try:
         _wait_ready(server, ready_path, expected, timeout)
         yield server
@@ -210,7 +220,7 @@ class BenchRun:
         redis_url = self.env.get("REDIS_URL")
         prefix = {"global_keyprefix": self.env["CELERY_KEY_PREFIX"]}
         config.update(SQLALCHEMY_DATABASE_URI=self.env["DATABASE_URL"], DATABASE_URL=self.env["DATABASE_URL"],
-                      REDIS_URL=redis_url, SECRET_KEY=self.env["SECRET_KEY"],
+                      REDIS_URL=redis_url, SECRET_KEY=self.env["SECRET_KEY"], PIONEER_DEV_SECRETS=True,
                       INSTANCE_DIR=Path(self.env["INSTANCE_DIR"]), MEDIA_ROOT=self.env["MEDIA_ROOT"],
                       RATELIMIT_STORAGE_URI=redis_url or "memory://",
                       RATELIMIT_KEY_PREFIX=self.env["RATELIMIT_KEY_PREFIX"],
@@ -270,6 +280,28 @@ class BenchRun:
         return text
 
 
+def _seed_people_only() -> None:
+    """BENCH_SEED=people: only every package's `seed_people` step (the demo tree and accounts, no activity),
+    for a benchmark that needs no more than the demo accounts (`me`; its smoke test in the suite)."""
+    import importlib
+
+    from learning.config import PACKAGES
+    from learning.extensions import db
+    from learning.timeutil import clock_pinned_at
+
+    with clock_pinned_at():
+        for package in PACKAGES:
+            try:
+                module = importlib.import_module(f"{package}.seed")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{package}.seed":
+                    raise
+                continue
+            if hasattr(module, "seed_people"):
+                module.seed_people(DEMO_PASSWORD)
+                db.session.commit()
+
+
 @contextmanager
 def bench_run(**options) -> Iterator[BenchRun]:
     """A throwaway database, migrated and seeded with the demo, and the environment to reach it."""
@@ -278,11 +310,13 @@ def bench_run(**options) -> Iterator[BenchRun]:
         env = {
             "DATABASE_URL": url,
             "SECRET_KEY": "bench-only",
+            "PIONEER_DEV_SECRETS": "1",  # a throwaway benchmark database, not a deployment
             "INSTANCE_DIR": str(workdir / "instance"),
             "MEDIA_ROOT": str(workdir / "media"),
             "CELERY_KEY_PREFIX": f"bench{os.getpid()}:",
             "RATELIMIT_KEY_PREFIX": f"bench{os.getpid()}",
             "LOGIN_RATE_LIMIT": "100000 per minute",
+            "LOGIN_ADDRESS_RATE_LIMIT": "100000 per minute",
             "COOKIE_SECURE": "0",
         }
         if os.environ.get("REDIS_URL"):
@@ -293,10 +327,15 @@ def bench_run(**options) -> Iterator[BenchRun]:
             from flask_migrate import upgrade
 
             upgrade()
-            seeded = app.test_cli_runner().invoke(args=["seed-demo", "--password", DEMO_PASSWORD])
-            if seeded.exit_code != 0:
-                raise RuntimeError(f"seed-demo failed:\n{seeded.output}") from seeded.exception
-        print(f"bench database migrated and seeded in {time.monotonic() - started:.1f} s", flush=True)
+            seed = os.environ.get("BENCH_SEED", "1")
+            if seed == "people":
+                _seed_people_only()
+            elif seed != "0":  # BENCH_SEED=0: a benchmark that builds all it needs
+                seeded = app.test_cli_runner().invoke(args=["seed-demo"], env={"PIONEER_DEMO_PASSWORD": DEMO_PASSWORD})
+                if seeded.exit_code != 0:
+                    raise RuntimeError(f"seed-demo failed:\n{seeded.output}") from seeded.exception
+        done = {"0": "", "people": " and seeded (people only)"}.get(seed, " and seeded")
+        print(f"bench database migrated{done} in {time.monotonic() - started:.1f} s", flush=True)
         try:
             yield run
         finally:

@@ -29,7 +29,7 @@ HAND_SQL = {
         SELECT split_part(o.path, '/', 3)::int AS child, sum(s.study_seconds), sum(s.questions_answered),
                sum(s.questions_correct), sum(s.points), count(DISTINCT (s.org_id, s.member_id))
         FROM member_day_stats s JOIN org o ON o.id = s.org_id
-        WHERE o.path LIKE '/1/%' AND s.day BETWEEN :start AND :end AND s.records > 0 GROUP BY 1""",
+        WHERE o.path LIKE '/1/%' AND s.day BETWEEN :start AND :end AND s.effort_acts > 0 GROUP BY 1""",
     "members": """SELECT split_part(o.path, '/', 3)::int, count(*) FROM member m JOIN org o ON o.id = m.org_id
                   WHERE o.path LIKE '/1/%' AND m.status = 'active' GROUP BY 1""",
     "tasks": """
@@ -49,7 +49,7 @@ HAND_SQL = {
     "trend": """SELECT s.day, sum(s.study_seconds), count(DISTINCT s.member_id), sum(s.questions_answered),
                        sum(s.questions_correct)
                 FROM member_day_stats s JOIN org o ON o.id = s.org_id
-                WHERE o.path LIKE '/1/%' AND s.day BETWEEN :start AND :end AND s.records > 0 GROUP BY 1""",
+                WHERE o.path LIKE '/1/%' AND s.day BETWEEN :start AND :end AND s.effort_acts > 0 GROUP BY 1""",
 }
 
 
@@ -123,7 +123,7 @@ def main() -> None:
               f"(drop it with: DROP DATABASE \"{template}\")", flush=True)
 
 
-SECTIONS = ("dashboard", "pages", "pack")
+SECTIONS = ("dashboard", "pages", "pack", "lists")
 
 
 def measure(db_url: str, args, today: date) -> None:
@@ -136,6 +136,7 @@ def measure(db_url: str, args, today: date) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "DATABASE_URL": db_url, "TESTING": True,
                       "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False})
     with app.app_context():
+        missing_indexes(db)
         committee = db.session.get(Org, 1)
         if args.only & {"pages", "pack"}:  # their flags need the model; the dashboard does not
             with phase("training the scripted-study model (not measured)"):
@@ -147,13 +148,28 @@ def measure(db_url: str, args, today: date) -> None:
             page_figures(app, committee, today, args.members, args.pages)
         if "pack" in args.only:
             pack_figures(app, today, args.pack_branches)
+    if "lists" in args.only:  # outside the app context: each request then has its own (its own g and session)
+        list_figures(app, today, args.members)
+
+
+def missing_indexes(db) -> None:
+    """Create the model's indexes a template generated before them lacks (in this run's copy), and say which."""
+    from sqlalchemy import inspect
+
+    have = {t: {ix["name"] for ix in inspect(db.engine).get_indexes(t)} for t in inspect(db.engine).get_table_names()}
+    for table in db.metadata.sorted_tables:
+        for ix in table.indexes:
+            if ix.name not in have.get(table.name, set()):
+                with phase(f"creating index {ix.name}, newer than the template"):
+                    ix.create(db.engine)
 
 
 def dashboard_figures(committee, today: date) -> None:
     """build_dashboard beside the hand-written SQL, for the last 30 days and the whole year."""
     from learning.extensions import db
     from reports.services.org_report import build_dashboard
-    from reports.services.period import Period, make_period
+    from learning.services.period import Period
+    from reports.services.period import make_period
 
     print("\n1. committee dashboard (build_dashboard) vs hand-written SQL of the same figures", flush=True)
     for label, period, repeat in (("last 30 days", make_period(None, today), 5),
@@ -184,7 +200,7 @@ def page_figures(app, committee, today: date, members: int, pages: int) -> None:
     from learning.extensions import db
     from learning.models import Member
     from learning.services.members import grant_role
-    from reports.services.period import Period
+    from learning.services.period import Period
 
     print(f"\n2. member report page (HTML, analytics on; in-process test client), {pages} members of the "
           "pack's branches", flush=True)
@@ -193,7 +209,7 @@ def page_figures(app, committee, today: date, members: int, pages: int) -> None:
     db.session.commit()
     client = app.test_client()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(reviewer.id)
+        sess["_user_id"] = reviewer.get_id()
         sess["_fresh"] = True
     sample = random.Random(1).sample(range(1, PACK_BRANCHES * PER_BRANCH + 1), pages)
     for label, days in (("30 days", 30), ("1 year", 365)):
@@ -234,7 +250,7 @@ def pack_figures(app, today: date, branches: int) -> None:
     from reports import presenters
     from reports.services.member_report import build_member_report
     from reports.services.packs import build_steps, create_pack, unit_files, units
-    from reports.services.period import previous_month
+    from learning.services.period import previous_month
 
     general = db.session.get(Org, 2)
     todo = units(general)[:branches]
@@ -273,6 +289,52 @@ def pack_figures(app, today: date, branches: int) -> None:
     print(f"   {'pack' if whole else 'PDF+XLSX'} {full:6.1f} s ({full / n * 1000:.0f} ms per member, "
           f"{size / 1e6:.1f} MB)   reports + HTML without PDF {base:6.1f} s ({base / n * 1000:.0f} ms per member)   "
           f"ratio {full / base:4.1f}", flush=True)
+
+
+LIST_PAGES = (("member list, by name", "/members?org_id={org}&sort=name"),
+              ("member list, page 40", "/members?org_id={org}&sort=name&page=40"),
+              ("member list, search", "/members?org_id={org}&q=张伟"),
+              ("report member table, by points", "/reports/orgs/{org}?sort=-points&page=2&from={start}&to={end}"),
+              ("question bank", "/quizzes/bank"), ("quiz admin", "/quizzes/manage"), ("course catalogue", "/courses"))
+
+
+def list_figures(app, today: date, members: int, repeat: int = 7) -> None:
+    """Each list page (issue 15.9) for an organiser of the whole committee beside the same page for an
+    organiser of one branch of 50 (the demo's size), in the same database: the ratio is the price of size.
+
+    Called without an app context: a request made inside one of the same app reuses it (Flask pushes no new
+    one), so `g`'s logged-in member and the session's identity map would carry over from request to request
+    and every client would be the first one to log in."""
+    from learning.extensions import db
+    from learning.models import Member, Org
+    from learning.services.members import grant_role
+
+    print(f"\n4. list pages: the committee ({members:,} members) beside one branch of {PER_BRANCH} "
+          f"(p50 of {repeat}, in-process test client)", flush=True)
+    with app.app_context():
+        committee = db.session.get(Org, 1)
+        big, small = db.session.get(Member, members - 1), db.session.get(Member, 1)
+        grant_role(big, "organiser", committee)
+        grant_role(small, "organiser", small.org)
+        db.session.commit()
+        who = {"committee": (big.get_id(), committee.id), "branch": (small.get_id(), small.org_id)}
+    start = today - timedelta(days=29)
+
+    def client_of(session_id):
+        client = app.test_client()
+        with client.session_transaction() as sess:
+            sess["_user_id"], sess["_fresh"] = session_id, True
+        return client
+
+    clients = {k: (client_of(sid), org) for k, (sid, org) in who.items()}
+    for label, pattern in LIST_PAGES:
+        p50 = {}
+        for who_, (client, org) in clients.items():
+            url = pattern.format(org=org, start=start.isoformat(), end=today.isoformat())
+            assert client.get(url).status_code == 200, url
+            p50[who_] = pct(timed(lambda: client.get(url), repeat), 50)
+        print(f"   {label:32s} committee {p50['committee'] * 1000:7.0f} ms   branch {p50['branch'] * 1000:6.0f} ms   "
+              f"ratio {p50['committee'] / p50['branch']:5.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -196,11 +196,11 @@ def bench_ranking(app) -> None:
     from learning.extensions import db
     from learning.models import Member, Org
     from scoring.services.boards import boards, key_prefix
-    from scoring.services.periods import Period
+    from learning.services.period import Period
     from scoring.services.rankings import member_ranking, scores_from_db
 
     branches = max(1, RANK_MEMBERS // 200)
-    year = Period("custom", date(2026, 1, 1), date(2026, 12, 31))
+    year = Period(date(2026, 1, 1), date(2026, 12, 31))
     with app.app_context():
         conn = db.session.connection()
         top = conn.execute(text("INSERT INTO org (name, kind, path, depth, created_at) VALUES "
@@ -256,7 +256,7 @@ def bench_ranking(app) -> None:
         cached = sorted(times)[len(times) // 2]
         assert body["items"] == cold_body["items"]
         boards().delete_prefix(key_prefix())
-    print(f"[ranking] {len(scores)} members in {branches} branches, {rows} day-stat rows for {year.first.year} "
+    print(f"[ranking] {len(scores)} members in {branches} branches, {rows} day-stat rows for {year.start.year} "
           f"(loaded in {load:.1f} s); top 50 + own rank; board in {'Redis' if app.config.get('REDIS_URL') else 'process'}")
     _line("ranking cold (board rebuilt from PostgreSQL)", cold * 1000, "ms", aggregation * 1000,
           "bare aggregation query")

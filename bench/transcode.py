@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
     from learning.services.orgs import create_org
     from media.services.probe import probe_file
     from media.services.transcode import commands, plan
-    from media.settings import setting
+    from learning.config import setting
 
     with tempfile.TemporaryDirectory(prefix="bench-transcode-") as tmp, throwaway_database() as db_url:
         tmp = Path(tmp)

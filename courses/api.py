@@ -1,21 +1,26 @@
 """JSON API of the courses package: courses and lessons, the study-time protocol, learning tasks."""
 from __future__ import annotations
 
+from flask import jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from learning.auth import actor
-from learning.extensions import db
+from learning.lean import json_arguments
+from learning.schemas import PageQuerySchema
 from learning.services import scope
+from learning.services.pagination import page_of, paginate
 
 from . import schemas as s
-from .services import assignments, catalog, progress as progress_service, study
-from .settings import setting
+from .services import assignments, catalog, progress as progress_service, study, task_items
+from learning.config import setting
 
 courses_blp = Blueprint("Courses", __name__, url_prefix="/api/v1/courses", description="Micro-courses and lessons")
 study_blp = Blueprint("Study", __name__, url_prefix="/api/v1", description="Study sessions and heartbeats (§6.1)")
 tasks_blp = Blueprint("Tasks", __name__, url_prefix="/api/v1", description="Learning tasks (组织派学)")
-blueprints = [courses_blp, study_blp, tasks_blp]
+from .api_feedback import feedback_blp  # noqa: E402
+
+blueprints = [courses_blp, study_blp, tasks_blp, feedback_blp]
 
 
 def _lesson_out(lesson):
@@ -25,11 +30,11 @@ def _lesson_out(lesson):
 
 @courses_blp.route("")
 class CourseList(MethodView):
-    @courses_blp.arguments(s.CourseQuerySchema, location="query")
-    @courses_blp.response(200, s.CourseSchema(many=True))
+    @courses_blp.arguments(s.CourseQuerySchema, location="query", error_status_code=400)
+    @courses_blp.response(200, s.CoursePageSchema)
     def get(self, query):
-        """Courses the caller may see: published for their branch, or any status within their reach."""
-        return catalog.search_courses(actor(), query["q"], query["tag"], query["status"])
+        """Courses the caller may see: published for their branch, or any status within their reach (a page)."""
+        return page_of(catalog.search_courses(actor(), query["q"], query["tag"], query["status"]), query)
 
     @courses_blp.arguments(s.CourseSchema)
     @courses_blp.response(201, s.CourseSchema)
@@ -38,7 +43,6 @@ class CourseList(MethodView):
         me = actor()
         org = scope.require_org(me, data["org_id"], "course.manage")
         course = catalog.create_course(me, org, data["title"], data["summary"], data["tags"], data["audience_org_id"])
-        db.session.commit()
         return course
 
 
@@ -58,7 +62,6 @@ class CourseItem(MethodView):
         """Edit a course's title, summary, tags or audience."""
         me = actor()
         course = catalog.update_course(me, catalog.require_course(me, course_id, manage=True), **data)
-        db.session.commit()
         return course
 
 
@@ -67,7 +70,6 @@ class CourseItem(MethodView):
 def publish_course(course_id):
     """Publish a draft for its audience."""
     course = catalog.publish(catalog.require_course(actor(), course_id, manage=True))
-    db.session.commit()
     return course
 
 
@@ -76,7 +78,6 @@ def publish_course(course_id):
 def archive_course(course_id):
     """Archive a published course."""
     course = catalog.archive(catalog.require_course(actor(), course_id, manage=True))
-    db.session.commit()
     return course
 
 
@@ -94,7 +95,6 @@ class LessonList(MethodView):
         me = actor()
         course = catalog.require_course(me, course_id, manage=True)
         lesson = catalog.add_lesson(me, course, **data)
-        db.session.commit()
         return _lesson_out(lesson)
 
 
@@ -104,7 +104,6 @@ class LessonList(MethodView):
 def order_lessons(data, course_id):
     """Put the course's lessons in a new order."""
     lessons = catalog.reorder_lessons(catalog.require_course(actor(), course_id, manage=True), data["lesson_ids"])
-    db.session.commit()
     return [_lesson_out(lesson) for lesson in lessons]
 
 
@@ -117,14 +116,12 @@ class LessonItem(MethodView):
         me = actor()
         lesson = _course_lesson(me, course_id, lesson_id)
         catalog.update_lesson(me, lesson, **data)
-        db.session.commit()
         return _lesson_out(lesson)
 
     @courses_blp.response(204)
     def delete(self, course_id, lesson_id):
         """Remove a lesson from a draft course."""
         catalog.delete_lesson(_course_lesson(actor(), course_id, lesson_id))
-        db.session.commit()
 
 
 def _course_lesson(me, course_id, lesson_id):
@@ -145,21 +142,18 @@ def open_session(data):
     me = actor()
     lesson = catalog.require_lesson(me, data["lesson_id"])
     session, progress = study.open_session(me, lesson, data["source"])
-    db.session.commit()
     return {"id": session.id, "lesson_id": lesson.id, "heartbeat_interval": int(setting("STUDY_HEARTBEAT_S")),
             "position": progress.position, "length_s": study.lesson_length(lesson), "started_at": session.started_at}
 
 
 @study_blp.route("/study/sessions/<int:session_id>/heartbeats", methods=["POST"])
-@study_blp.arguments(s.HeartbeatSchema)
-@study_blp.response(200, s.BeatResultSchema)
+@json_arguments(study_blp, s.HeartbeatSchema, s.read_heartbeat)
+@study_blp.alt_response(200, schema=s.BeatResultSchema, success=True)
 def heartbeats(data, session_id):
     """One heartbeat (position, playing, visible), or `beats` queued during a dropped connection."""
     batch = "beats" in data
     beats = data["beats"] if batch else [data]
-    result = study.heartbeat(actor(), session_id, beats, batch=batch)
-    db.session.commit()
-    return result
+    return jsonify(study.heartbeat(actor(), session_id, beats, batch=batch))  # every field a number or a flag
 
 
 @study_blp.route("/study/sessions/<int:session_id>/end", methods=["POST"])
@@ -169,7 +163,6 @@ def end_session(data, session_id):
     """End a session (optionally with a last beat); its credited time becomes a `studied` record."""
     final = data if "position" in data else None
     result = study.end_session(actor(), session_id, final)
-    db.session.commit()
     return result
 
 
@@ -182,11 +175,12 @@ def member_progress(member_id):
 
 @tasks_blp.route("/orgs/<int:org_id>/tasks")
 class OrgTasks(MethodView):
-    @tasks_blp.response(200, s.TaskSchema(many=True))
-    def get(self, org_id):
-        """Tasks issued in an org's subtree."""
+    @tasks_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @tasks_blp.response(200, s.TaskPageSchema)
+    def get(self, query, org_id):
+        """Tasks issued in an org's subtree, newest deadline first, a page."""
         me = actor()
-        return assignments.tasks_of_org(me, scope.require_org(me, org_id, "task.read"))
+        return paginate(assignments.org_tasks_select(scope.require_org(me, org_id, "task.read")), query)
 
     @tasks_blp.arguments(s.TaskCreateSchema)
     @tasks_blp.response(201, s.TaskSchema)
@@ -195,9 +189,16 @@ class OrgTasks(MethodView):
         me = actor()
         org = scope.require_org(me, org_id, "task.manage")
         task = assignments.create_task(me, org, data["title"], data["course_ids"], data["due_at"], data["note"],
-                                       data["member_ids"])
-        db.session.commit()
+                                       data["member_ids"], data["quiz_items"])
         return task
+
+
+@tasks_blp.route("/tasks/<int:task_id>/reminders", methods=["POST"])
+@tasks_blp.response(200, s.ReminderResultSchema)
+def task_reminders(task_id):
+    """Remind everyone who has not finished the task (an inbox message; at most once an hour)."""
+    me = actor()
+    return {"sent": task_items.remind_behind(assignments.require_task(me, task_id, "task.manage"), me)}
 
 
 @tasks_blp.route("/tasks/<int:task_id>/completion")
@@ -208,7 +209,8 @@ def task_completion(task_id):
 
 
 @tasks_blp.route("/me/tasks")
-@tasks_blp.response(200, s.MyTaskSchema(many=True))
-def my_tasks():
-    """The caller's learning tasks with due dates and completion."""
-    return assignments.my_tasks(actor())
+@tasks_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@tasks_blp.response(200, s.MyTaskPageSchema)
+def my_tasks(query):
+    """The caller's learning tasks with due dates and completion, open ones first, a page."""
+    return page_of(assignments.my_tasks(actor()), query)

@@ -135,6 +135,10 @@ class LearningTask(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     course_ids: Mapped[list] = mapped_column(JSON, default=list)
+    # quizzes and course exams to pass: [{"quiz_id": 7, "min_score": 80.0 or None (the quiz's own pass mark)}]
+    quiz_items: Mapped[list] = mapped_column(JSON, default=list)
+    # True when assigned to the whole subtree: members who join or transfer in while it is open receive it
+    whole_org: Mapped[bool] = mapped_column(Boolean, default=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -158,3 +162,63 @@ class TaskAssignee(db.Model):
     task: Mapped[LearningTask] = relationship(back_populates="assignees")
     member: Mapped[Member] = relationship()
     org: Mapped[Org] = relationship()
+
+
+class CourseRating(db.Model):
+    """A member's rating (1–5 stars, optional comment) of a course they finished or of a finished lesson of it
+    (双向评价). One per member and target: a second is refused; the member edits the one they gave."""
+
+    __tablename__ = "course_rating"
+    __table_args__ = (UniqueConstraint("member_id", "course_id", "lesson_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"), index=True)  # the member's org when rating
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("lesson.id"), index=True)  # None: the whole course
+    lesson_key: Mapped[int] = mapped_column(Integer, default=0)  # lesson_id or 0, so the unique key holds for courses
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # set when the member edits it
+
+    member: Mapped[Member] = relationship()
+
+
+TOPIC_STATUSES = ("open", "answered")
+TOPIC_ANSWER_KINDS = ("course", "offline_session")
+
+
+class TopicRequest(db.Model):
+    """A member's request for a topic to study (点单式学习) in their branch; others back it; an organiser
+    answers it with a course or an offline session."""
+
+    __tablename__ = "topic_request"
+    __table_args__ = (Index("ix_topic_request_org_status", "org_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org.id"))  # the requester's branch: who sees and backs it
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    backers: Mapped[int] = mapped_column(Integer, default=0)  # backings by other members (TopicBacking rows)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    answer_kind: Mapped[str | None] = mapped_column(String(20))  # course or offline_session
+    answer_id: Mapped[int | None] = mapped_column(Integer)
+    answer_title: Mapped[str | None] = mapped_column(String(200))
+    answer_note: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    org: Mapped[Org] = relationship()
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+class TopicBacking(db.Model):
+    """One member backing (附议) another's topic request; once each."""
+
+    __tablename__ = "topic_backing"
+    __table_args__ = (UniqueConstraint("request_id", "member_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("topic_request.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

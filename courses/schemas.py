@@ -1,47 +1,50 @@
 """marshmallow schemas of the courses API: input validation and output shape."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from learning import lean
+from learning.fields import Id, Moment
+from learning.schemas import PageQuerySchema, page_schema
 from learning.timeutil import LOCAL_TZ
 
 from .models import COURSE_STATUSES, LESSON_KINDS
 
 
-class CourseQuerySchema(Schema):
+class CourseQuerySchema(PageQuerySchema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
     tag = fields.String(load_default=None, validate=validate.Length(max=30))
     status = fields.String(load_default=None, validate=validate.OneOf(COURSE_STATUSES))
 
 
 class CourseSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    org_id = fields.Integer(required=True)
+    id = Id(dump_only=True)
+    org_id = Id(required=True)
     org_name = fields.Function(lambda c: c.org.name, dump_only=True)
-    audience_org_id = fields.Integer(allow_none=True, load_default=None)
+    audience_org_id = Id(allow_none=True, load_default=None)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     summary = fields.String(load_default="", validate=validate.Length(max=2000))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=30)), load_default=list,
                        validate=validate.Length(max=10))
     status = fields.String(dump_only=True)
     lesson_count = fields.Function(lambda c: len(c.lessons), dump_only=True)
-    published_at = fields.DateTime(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
+    published_at = Moment(dump_only=True)
+    created_at = Moment(dump_only=True)
 
 
 class CourseUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     summary = fields.String(validate=validate.Length(max=2000))
     tags = fields.List(fields.String(validate=validate.Length(min=1, max=30)), validate=validate.Length(max=10))
-    audience_org_id = fields.Integer()
+    audience_org_id = Id()
 
 
 class LessonSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    course_id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
+    course_id = Id(dump_only=True)
     position = fields.Integer(dump_only=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = fields.String(required=True, validate=validate.OneOf(LESSON_KINDS))
     body_html = fields.String(load_default="", validate=validate.Length(max=200_000))
-    media_asset_id = fields.Integer(allow_none=True, load_default=None)
+    media_asset_id = Id(allow_none=True, load_default=None)
     reading_s = fields.Integer(allow_none=True, load_default=None)
     text_chars = fields.Integer(dump_only=True)
     document_name = fields.String(dump_only=True)
@@ -51,12 +54,12 @@ class LessonSchema(Schema):
 class LessonUpdateSchema(Schema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     body_html = fields.String(validate=validate.Length(max=200_000))
-    media_asset_id = fields.Integer()
+    media_asset_id = Id()
     reading_s = fields.Integer()
 
 
 class LessonOrderSchema(Schema):
-    lesson_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=500))
+    lesson_ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
 
 
 class CourseDetailSchema(CourseSchema):
@@ -64,17 +67,20 @@ class CourseDetailSchema(CourseSchema):
 
 
 class SessionOpenSchema(Schema):
-    lesson_id = fields.Integer(required=True)
+    lesson_id = Id(required=True)
     source = fields.String(load_default="web", validate=validate.OneOf(["web", "app", "mini"]))
 
 
 class SessionSchema(Schema):
-    id = fields.Integer()
-    lesson_id = fields.Integer()
+    id = Id()
+    lesson_id = Id()
     heartbeat_interval = fields.Integer()
     position = fields.Float()
     length_s = fields.Float()
-    started_at = fields.DateTime()
+    started_at = Moment()
+
+
+MAX_BATCH = 240  # beats in one batch: an hour at 15 s (a setting could not size a schema built at import)
 
 
 class BeatSchema(Schema):
@@ -93,7 +99,7 @@ class HeartbeatSchema(BeatSchema):
     position = fields.Float(allow_nan=False)
     playing = fields.Boolean()
     visible = fields.Boolean()
-    beats = fields.List(fields.Nested(BeatSchema), validate=validate.Length(min=1, max=240))
+    beats = fields.List(fields.Nested(BeatSchema), validate=validate.Length(min=1, max=MAX_BATCH))
 
     @validates_schema
     def one_or_many(self, data, **kwargs):
@@ -103,6 +109,50 @@ class HeartbeatSchema(BeatSchema):
         missing = [f for f in ("position", "playing", "visible") if f not in data]
         if missing:
             raise ValidationError({f: ["Missing data for required field."] for f in missing})
+
+
+BEAT_FIELDS = ("position", "playing", "visible", "seq", "client_time")
+
+
+def _read_beat(body: dict, errors: dict, *, required: bool) -> dict:
+    beat = {"seq": lean.integer(body, "seq", errors, minimum=0, maximum=10_000_000),
+            "client_time": lean.number(body, "client_time", errors, minimum=0)}
+    for name, read in (("position", lean.number), ("playing", lean.boolean), ("visible", lean.boolean)):
+        value = read(body, name, errors, required=required)
+        if value is not None:
+            beat[name] = value
+    return beat
+
+
+def read_heartbeat(body: dict) -> dict:
+    """`HeartbeatSchema` read by hand (learning.lean): the fields of one beat, or `beats`, 1..MAX_BATCH of them."""
+    errors: dict = {}
+    lean.only(body, (*BEAT_FIELDS, "beats"), errors)
+    if "beats" not in body:
+        data = _read_beat(body, errors, required=True)
+    else:
+        data = _read_beat(body, errors, required=False)
+        beats = body["beats"]
+        if not isinstance(beats, list):
+            errors["beats"] = ["Not a valid list."]
+        elif not 1 <= len(beats) <= MAX_BATCH:
+            errors["beats"] = [f"Length must be between 1 and {MAX_BATCH}."]
+        else:
+            data["beats"], nested = [], {}
+            for index, beat in enumerate(beats):
+                problems: dict = {}
+                if not isinstance(beat, dict):
+                    problems["_schema"] = [lean.NOT_AN_OBJECT]
+                else:
+                    lean.only(beat, BEAT_FIELDS, problems)
+                    data["beats"].append(_read_beat(beat, problems, required=True))
+                if problems:
+                    nested[index] = problems
+            if nested:
+                errors["beats"] = nested
+    if errors:
+        raise lean.FieldErrors(errors)
+    return data
 
 
 class EndSchema(Schema):
@@ -127,81 +177,99 @@ class BeatResultSchema(Schema):
 
 
 class EndResultSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     credited_seconds = fields.Integer()
     completed = fields.Boolean()
     features = fields.Dict()
 
 
 class LessonProgressSchema(Schema):
-    lesson_id = fields.Integer()
-    course_id = fields.Integer()
+    lesson_id = Id()
+    course_id = Id()
     credited_seconds = fields.Integer()
     position = fields.Float()
     coverage = fields.Float()
     completed = fields.Boolean()
-    completed_at = fields.DateTime(allow_none=True)
-    last_studied_at = fields.DateTime(allow_none=True)
+    completed_at = Moment(allow_none=True)
+    last_studied_at = Moment(allow_none=True)
 
 
 class CourseProgressSchema(Schema):
-    course_id = fields.Integer()
+    course_id = Id()
     lessons_completed = fields.Integer()
     lessons_total = fields.Integer()
     completed = fields.Boolean()
-    completed_at = fields.DateTime(allow_none=True)
-    last_lesson_id = fields.Integer(allow_none=True)
+    completed_at = Moment(allow_none=True)
+    last_lesson_id = Id(allow_none=True)
 
 
 class ProgressSchema(Schema):
-    member_id = fields.Integer()
+    member_id = Id()
     lessons = fields.List(fields.Nested(LessonProgressSchema))
     courses = fields.List(fields.Nested(CourseProgressSchema))
+
+
+class TaskQuizItemSchema(Schema):
+    quiz_id = Id(required=True, validate=validate.Range(min=1, max=2**63 - 1))
+    min_score = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=1, max=100),
+                             metadata={"description": "percent; empty: the quiz's own pass mark"})
 
 
 class TaskCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
-    course_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=20))
+    course_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=20))
+    quiz_items = fields.List(fields.Nested(TaskQuizItemSchema), load_default=list, validate=validate.Length(max=10),
+                             metadata={"description": "quizzes or course exams to pass"})
     due_at = fields.AwareDateTime(required=True, default_timezone=LOCAL_TZ,
                                   metadata={"description": "without an offset: China time"})
-    member_ids = fields.List(fields.Integer(), load_default=None, validate=validate.Length(min=1, max=5000))
+    member_ids = fields.List(Id(), load_default=None, validate=validate.Length(min=1, max=5000))
 
 
 class TaskSchema(Schema):
-    id = fields.Integer()
-    org_id = fields.Integer()
+    id = Id()
+    org_id = Id()
     org_name = fields.Function(lambda t: t.org.name)
     title = fields.String()
     note = fields.String()
-    course_ids = fields.List(fields.Integer())
-    due_at = fields.DateTime()
-    created_at = fields.DateTime()
+    course_ids = fields.List(Id())
+    quiz_items = fields.List(fields.Nested(TaskQuizItemSchema))
+    whole_org = fields.Boolean()
+    due_at = Moment()
+    created_at = Moment()
     assigned = fields.Function(lambda t: len(t.assignees))
     completed = fields.Function(lambda t: sum(1 for a in t.assignees if a.completed_at is not None))
 
 
 class TaskCourseSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     title = fields.String()
     completed = fields.Boolean()
+
+
+class TaskQuizSchema(Schema):
+    id = Id()
+    title = fields.String()
+    min_score = fields.Float(allow_none=True)
+    passed = fields.Boolean()
 
 
 class MyTaskSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     title = fields.String()
     note = fields.String()
     org_name = fields.String()
-    due_at = fields.DateTime()
+    due_at = Moment()
     completed = fields.Boolean()
-    completed_at = fields.DateTime(allow_none=True)
+    completed_at = Moment(allow_none=True)
     on_time = fields.Boolean(allow_none=True)
     overdue = fields.Boolean()
     courses = fields.List(fields.Nested(TaskCourseSchema))
+    quizzes = fields.List(fields.Nested(TaskQuizSchema))
 
 
 class BranchCompletionSchema(Schema):
-    org_id = fields.Integer()
+    org_id = Id()
     org_name = fields.String()
     assigned = fields.Integer()
     completed = fields.Integer()
@@ -209,19 +277,37 @@ class BranchCompletionSchema(Schema):
 
 
 class MemberCompletionSchema(Schema):
-    member_id = fields.Integer()
+    member_id = Id()
     name = fields.String()
-    org_id = fields.Integer()
+    org_id = Id()
     org_name = fields.String()
     completed = fields.Boolean()
-    completed_at = fields.DateTime(allow_none=True)
+    completed_at = Moment(allow_none=True)
     on_time = fields.Boolean(allow_none=True)
+    courses_done = fields.Integer()
+    quizzes_passed = fields.Integer()
+
+
+class ReminderResultSchema(Schema):
+    sent = fields.Integer()
 
 
 class TaskCompletionSchema(Schema):
-    task_id = fields.Integer()
+    task_id = Id()
+    courses_total = fields.Integer()
+    quizzes_total = fields.Integer()
     assigned = fields.Integer()
     completed = fields.Integer()
     rate = fields.Float()
     branches = fields.List(fields.Nested(BranchCompletionSchema))
     members = fields.List(fields.Nested(MemberCompletionSchema))
+
+
+CoursePageSchema = page_schema(CourseSchema)
+
+
+
+TaskPageSchema = page_schema(TaskSchema)
+
+
+MyTaskPageSchema = page_schema(MyTaskSchema)

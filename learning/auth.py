@@ -1,18 +1,18 @@
 """Who is calling: session cookies for pages, bearer tokens for API clients, and the locale."""
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
 from .errors import DomainError, error_response, wants_json
-from .extensions import db, login_manager
+from .extensions import db, limiter, login_manager
 from .models import Member
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 PASSWORD_CHANGE_EXEMPT = {"views.change_password", "views.logout", "views.set_language", "static",
-                          "Auth.login", "Auth.logout", "Auth.me", "Auth.change_password"}
+                          "Auth.login", "Auth.activate", "views.activate", "Auth.logout", "Auth.me", "Auth.change_password"}
 
 
 class Unauthorized(DomainError):
@@ -35,8 +35,16 @@ def init_login(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_member(member_id: str):
-        return db.session.get(Member, int(member_id))
+    def load_member(session_id: str):
+        member_id, _, version = session_id.partition(":")
+        if not member_id.isdigit() or not version.isdigit():
+            return None  # a cookie from before session versions: log in again
+        from .services.accounts import member_by_id
+
+        member = member_by_id(int(member_id))
+        if member is None or (member.session_version or 0) != int(version):
+            return None  # the password changed (or the account was reset) since this session began
+        return member
 
     @login_manager.request_loader
     def load_from_token(req):
@@ -64,6 +72,51 @@ def actor() -> Member:
     return current_user._get_current_object()
 
 
+def login_address_limit() -> str:
+    """Logins and activations per client address, whatever account they try (one attacker, every account)."""
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def login_address_key() -> str:
+    """The client's address: the real one behind a trusted proxy (TRUSTED_PROXIES, ProxyFix)."""
+    return f"login-address|{request.remote_addr}"
+
+
+def login_account_limit() -> str:
+    """Failed logins per account, whatever address they come from; they slow down, they never lock out."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def login_account_key() -> str:
+    """The account a login or activation names (JSON for the API, the form for pages)."""
+    data = request.get_json(silent=True) if request.is_json else request.form
+    who = data.get("username", "") if hasattr(data, "get") else ""
+    return f"login-account|{str(who).strip().lower()[:64]}"
+
+
+def login_limits(view):
+    """Both login limits, shared by the login and activation pages and endpoints.
+
+    Per address: every attempt counts, so one address cannot try one password on every account.
+    Per account: only failures (401) count, in a moving window, so a flood against one account
+    slows its logins to the limit for a minute instead of locking its owner out for good.
+    """
+    view = limiter.shared_limit(login_account_limit, scope="login-account", key_func=login_account_key,
+                                methods=["POST"], deduct_when=lambda response: response.status_code == 401)(view)
+    return limiter.shared_limit(login_address_limit, scope="login-address", key_func=login_address_key,
+                                methods=["POST"])(view)
+
+
+def password_change_limit() -> str:
+    """How often one account may try to change its password (pages and API share the count)."""
+    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
+
+
+def password_change_key() -> str:
+    """Rate-limit key of password changes: the account, whatever address or client it comes from."""
+    return f"password-change|{current_user.id if current_user.is_authenticated else request.remote_addr}"
+
+
 def select_locale() -> str:
     """`?lang=`, then the session, then the member's choice, then Chinese."""
     languages = ("zh", "en")
@@ -86,8 +139,13 @@ def init_request_hooks(app: Flask) -> None:
     def check_api_csrf():
         if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
             return None
-        if request.headers.get("Authorization", "").lower().startswith("bearer "):
-            return None  # token clients are not exposed to cross-site requests
+        header = request.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            from .services.accounts import member_for_token
+
+            if member_for_token(header[7:].strip()) is not None:
+                return None  # a valid token: not a cross-site request riding on the cookie
+            # any other Authorization header proves nothing: a page's cookie session is checked below
         if "_user_id" not in session:
             return None  # anonymous: the endpoint itself demands a login if it needs one
         try:

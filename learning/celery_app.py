@@ -18,3 +18,15 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def register_beat(app: Flask, name: str, task: str, schedule) -> None:
+    """Run `task` (a registered task name) on `schedule` (seconds or a crontab) under beat; idempotent."""
+    conf = app.extensions["celery"].conf
+    conf.beat_schedule = {**(conf.beat_schedule or {}), name: {"task": task, "schedule": schedule}}
+
+
+def register_queue(app: Flask, task_pattern: str, queue: str) -> None:
+    """Route tasks whose names match `task_pattern` (e.g. "media.tasks.*") to their own queue; idempotent."""
+    conf = app.extensions["celery"].conf
+    conf.task_routes = {**(conf.task_routes or {}), task_pattern: {"queue": queue}}

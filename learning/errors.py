@@ -42,6 +42,12 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class OwnBenefit(Forbidden):
+    """The caller would benefit from their own write (DESIGN §2.7): refused whatever roles they hold."""
+
+    code = "own_benefit"
+
+
 class Conflict(DomainError):
     """The request clashes with the current state (duplicate, closed, not empty)."""
 
@@ -75,6 +81,22 @@ def error_response(status: int, code: str, message: str, errors=None):
     return render_template("error.html", status=status, message=message), status
 
 
+#: the one answer for anything not found, whatever it is and whyever (a missing id, another
+#: org's id, an unknown URL): a caller cannot tell "exists elsewhere" from "does not exist"
+NOT_FOUND_MESSAGE = "Not found: it does not exist or is not visible to you."
+
+
+def bad_parameters_message(errors) -> str:
+    """"Bad query parameter: page, per_page." for webargs' `{"query": {"page": [...]}}` (any location)."""
+    names = sorted({str(name) for part in (errors.values() if isinstance(errors, dict) else ())
+                    if isinstance(part, dict) for name in part})
+    if not names:
+        return "The request has invalid parameters."
+    from flask_babel import gettext
+
+    return gettext("Bad query parameter: %(names)s.", names=", ".join(names))
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map domain errors and HTTP errors onto one response shape."""
 
@@ -83,6 +105,8 @@ def register_error_handlers(app: Flask) -> None:
         from .extensions import db
 
         db.session.rollback()
+        if exc.status == 404:  # the resource's own message would tell an out-of-scope id from a missing one
+            return error_response(404, "not_found", NOT_FOUND_MESSAGE)
         return error_response(exc.status, exc.code, exc.message, exc.errors)
 
     @app.errorhandler(HTTPException)
@@ -95,10 +119,14 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(data, dict) and data.get("messages"):
             errors = data["messages"]
             errors = errors.get("json", errors) if isinstance(errors, dict) else errors
+        if exc.code == 404:
+            return error_response(404, "not_found", NOT_FOUND_MESSAGE)
         code = (exc.name or "error").lower().replace(" ", "_")
         message = exc.description or exc.name
         if exc.code == 422 and errors:
             message = "The request has invalid fields."
+        elif exc.code == 400 and errors:  # a list's bad query parameter: name it, not werkzeug's generic text
+            message = bad_parameters_message(errors)
         response = error_response(exc.code or 500, code, message, errors)
         if exc.code == 405 and wants_json():
             response[0].headers["Allow"] = ", ".join(exc.valid_methods or [])

@@ -5,6 +5,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from .fields import db_int
 from .models import GENDERS, MEMBER_TYPES, ORG_KINDS, ROLES
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.\-]{3,64}$"
@@ -14,7 +15,7 @@ MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 def _coerce_int(value):
     """Select values to int; empty or junk becomes None so that DataRequired reports it."""
     try:
-        return int(value)
+        return db_int(value)
     except (TypeError, ValueError):
         return None
 
@@ -55,9 +56,17 @@ class MemberForm(FlaskForm):
 
 
 class MemberCreateForm(MemberForm):
-    """A new member's record with the initial password they must change at first login."""
+    """A new member's record; they get a one-time activation code, not a password chosen for them."""
 
-    initial_password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=8, max=200)])
+
+class ActivateForm(FlaskForm):
+    """First sign-in with a one-time activation code: the login, the code and a new password twice."""
+
+    username = StringField(_l("Username or mobile number"), validators=[DataRequired(), Length(max=64)])
+    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=40)])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))])
 
 
 class TransferForm(FlaskForm):
@@ -94,13 +103,11 @@ class RoleGrantForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    """A member file (XLSX or CSV), the org it is imported into, and the initial password."""
+    """A member file (XLSX or CSV) and the org it is imported into."""
 
     org_id = SelectField(_l("Import into"), coerce=_coerce_int, validators=[DataRequired()])
     file = FileField(_l("File (XLSX or CSV)"), validators=[
         FileRequired(_l("Choose a file.")), FileAllowed(["xlsx", "csv"], _l("Only XLSX or CSV files."))])
-    initial_password = PasswordField(_l("Initial password for the new accounts"),
-                                     validators=[DataRequired(), Length(min=8, max=200)])
 
 
 class PolicyForm(FlaskForm):

@@ -14,12 +14,16 @@ from learning.auth import actor
 from learning.errors import Forbidden, Invalid
 from learning.events import bus
 from learning.extensions import db
+from learning.security import streams_body
 from learning.services import scope
+from learning.services.pagination import paginate, refuse_old_paging
+from learning.uow import commit_before_handoff, keep_on_refusal
 
 from . import schemas as s
 from .models import MediaAsset
 from .services import (FINAL_STATUSES, InvalidMedia, MediaRejected, append_chunk, asset_state, create_upload,
-                       enqueue, parse_content_range, publish, reason_text, require_asset, scoped_assets)
+                       enqueue, limit_bytes, parse_content_range, publish, reason_text, require_asset,
+                       scoped_assets)
 from .services.reasons import localise_state, reason_templates
 
 blp = Blueprint("Media", __name__, url_prefix="/api/v1/media", description="Uploaded video and audio")
@@ -38,15 +42,16 @@ def _upload_org(me, org_id):
 
 @blp.route("")
 class MediaList(MethodView):
-    @blp.arguments(s.MediaQuerySchema, location="query")
-    @blp.response(200, s.MediaSchema(many=True))
+    @blp.arguments(s.MediaQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, s.MediaPageSchema)
     def get(self, query):
-        """Media the caller may manage, newest first."""
+        """Media the caller may manage, newest first, a page (the old `limit` is refused: use per_page)."""
+        refuse_old_paging(request.args)
         me = actor()
         if not scope.holds_anywhere(me, "media.manage"):
             raise Forbidden(_("Your role does not allow managing media."))
         org = scope.require_org(me, query["org_id"], "media.manage") if query.get("org_id") else None
-        return db.session.scalars(scoped_assets(me, query.get("status"), org).limit(query["limit"])).all()
+        return paginate(scoped_assets(me, query.get("status"), org), query)
 
     @blp.arguments(s.MediaCreateSchema)
     @blp.response(201, s.MediaSchema)
@@ -55,7 +60,6 @@ class MediaList(MethodView):
         me = actor()
         org = _upload_org(me, data["org_id"])
         asset = create_upload(me, org, data["filename"], data["title"], size=data["size"])
-        db.session.commit()
         return asset
 
 
@@ -72,8 +76,10 @@ def get_media(asset_id):
 @blp.doc(description="Body: raw bytes of one chunk with `Content-Range: bytes start-end/total` "
                      "(or the whole file without it). A chunk must start at `received_bytes`; an "
                      "interrupted chunk is dropped whole, so resume from `GET /media/{id}`.")
+@streams_body
 def put_content(asset_id):
     """Append a chunk of the file; the last one probes it and queues the transcode."""
+    request.max_content_length = limit_bytes() + 1024  # streamed to disk: its own limit, not MAX_CONTENT_LENGTH
     me = actor()
     require_asset(me, asset_id)
     # one chunk at a time per upload: lock the row and re-read it (another chunk may just have landed)
@@ -85,12 +91,12 @@ def put_content(asset_id):
     try:
         complete = append_chunk(asset, start, asset.size_bytes, request.stream, length)
     except MediaRejected as exc:
-        db.session.commit()  # the asset stays, failed, with its reason
+        keep_on_refusal()  # the asset stays, failed, with its reason
         publish(asset)
         raise InvalidMedia(reason_text(exc.code, exc.params), {"file": [exc.code]}) from exc
-    db.session.commit()
     if not complete:
         return asset
+    commit_before_handoff()
     publish(asset)
     enqueue(asset)
     db.session.expire_all()

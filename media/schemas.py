@@ -1,6 +1,9 @@
 """marshmallow schemas of the media API."""
 from marshmallow import Schema, fields, validate
 
+from learning.fields import Id, Moment
+from learning.schemas import PageQuerySchema, page_schema
+
 from .models import MEDIA_STATUSES
 from .services import failure_text, playback_sources, poster_url
 
@@ -10,14 +13,13 @@ class MediaCreateSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     size = fields.Integer(required=True, validate=validate.Range(min=0),
                           metadata={"description": "bytes the upload will have; at most MAX_UPLOAD_MB"})
-    org_id = fields.Integer(load_default=None,
+    org_id = Id(load_default=None,
                             metadata={"description": "owning org; default: the caller's own branch"})
 
 
-class MediaQuerySchema(Schema):
+class MediaQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf(MEDIA_STATUSES))
-    org_id = fields.Integer()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    org_id = Id()
 
 
 class RenditionSchema(Schema):
@@ -38,11 +40,11 @@ class SourceSchema(Schema):
 
 
 class MediaSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     title = fields.String()
     kind = fields.String()
     original_name = fields.String()
-    org_id = fields.Integer()
+    org_id = Id()
     org_name = fields.Function(lambda a: a.org.name)
     status = fields.String()
     progress = fields.Float()
@@ -58,5 +60,8 @@ class MediaSchema(Schema):
     sources = fields.Function(lambda a: SourceSchema(many=True).dump(playback_sources(a)))
     poster_url = fields.Function(poster_url)
     attempts = fields.Integer()
-    created_at = fields.DateTime()
-    processed_at = fields.DateTime(allow_none=True)
+    created_at = Moment()
+    processed_at = Moment(allow_none=True)
+
+
+MediaPageSchema = page_schema(MediaSchema)

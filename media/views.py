@@ -6,13 +6,13 @@ import time
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from learning.auth import actor
 from learning.errors import error_response
 from learning.extensions import db
 from learning.models import Org
 from learning.services import scope
-from learning.ui import register_nav
 
 from .services import scoped_assets, signing, storage
 from .services.uploads import limit_bytes
@@ -35,7 +35,7 @@ def _can_manage(member) -> bool:
 @login_required
 def index():
     """The media library: upload with a progress bar, and each asset's processing state live."""
-    me = current_user._get_current_object()
+    me = actor()
     if not _can_manage(me):
         abort(404)
     assets = db.session.scalars(scoped_assets(me).limit(100)).all()
@@ -82,9 +82,6 @@ def deliver(path: str):
     response.headers["Accept-Ranges"] = "bytes"
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response
-
-
-register_nav("media.index", lambda: _("Media"), visible=_can_manage, order=60)
 
 
 @bp.app_template_filter("media_failure")

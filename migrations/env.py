@@ -105,6 +105,29 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+            if getattr(context.get_context().opts.get("fn"), "__name__", "") == "upgrade":
+                refuse_a_stale_schema(connection)
+
+
+def refuse_a_stale_schema(connection):
+    """After `flask db upgrade`, the database must be what the models describe: a table or column
+    changed by hand, or migrations older than the code, stop the upgrade with the differences named
+    (nothing is committed where the database can roll DDL back), instead of a silent stale schema."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    migration = MigrationContext.configure(connection, opts={"compare_type": True})
+    if set(migration.get_current_heads()) != set(context.script.get_heads()):
+        return  # upgraded to an older revision on purpose: the models are ahead of it
+    diff = compare_metadata(migration, get_metadata())
+    if diff:
+        lines = "\n".join(f"  - {d}" for d in diff[:20]) + (f"\n  … and {len(diff) - 20} more" if len(diff) > 20 else "")
+        raise SystemExit(
+            "flask db upgrade: the database schema differs from the models after upgrading:\n"
+            f"{lines}\n"
+            "It was changed outside the migrations, or this code's migrations do not match its models. "
+            "The upgrade stopped; restore the database from a backup or make it match the migrations, "
+            "then run `flask db upgrade` again.")
 
 
 if context.is_offline_mode():

@@ -14,12 +14,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from learning.extensions import db
-from learning.models import Member, Org
+from learning.models import LearningRecord, Member, Org
+from learning.services import course_directory
 from learning.timeutil import day_start_utc, local_day, utcnow
 
 from .demo_bank import demo_questions
 from .models import Attempt, Question, Quiz
-from .services import attempts, bank, course_refs, quizzes as quiz_service
+from .services import attempts, bank, quizzes as quiz_service
 
 DEMO_SOURCE = "demo"
 HISTORY_DAYS = 3
@@ -76,7 +77,7 @@ def _seed_course_exams(org: Org, courses: dict[str, int], by: Member | None) -> 
     """One exam per demo course for the org's members: 10 questions of the course's knowledge points."""
     exams = []
     for title, points in COURSE_EXAMS.items():
-        if title not in courses or not course_refs.course_visible_at(org, courses[title]):
+        if title not in courses or not course_directory.course_visible_at(org, courses[title]):
             continue
         exams.append(_quiz(org, f"结课考试：{title}", {
             "kind": "course_exam", "course_id": courses[title],
@@ -88,15 +89,15 @@ def _seed_course_exams(org: Org, courses: dict[str, int], by: Member | None) -> 
 
 
 def _finished_courses(member_ids: list[int]) -> dict[int, dict[int, object]]:
-    """member id → {course id: completion time}, read from the courses package's table without importing it."""
-    table = db.metadata.tables.get("course_progress")
-    if table is None or not member_ids:
+    """member id → {course id: completion time}, from the `completed` learning records of courses."""
+    if not member_ids:
         return {}
     done: dict[int, dict[int, object]] = {}
     for member_id, course_id, at in db.session.execute(
-            select(table.c.member_id, table.c.course_id, table.c.completed_at)
-            .where(table.c.member_id.in_(member_ids), table.c.completed_at.is_not(None))):
-        done.setdefault(member_id, {})[course_id] = at
+            select(LearningRecord.member_id, LearningRecord.object_id, LearningRecord.occurred_at)
+            .where(LearningRecord.member_id.in_(member_ids), LearningRecord.verb == "completed",
+                   LearningRecord.object_type == "course")):
+        done.setdefault(member_id, {})[int(course_id)] = at
     return done
 
 
@@ -108,6 +109,7 @@ def _seed_exam_history(org: Org, exams: list[Quiz]) -> None:
     now = utcnow()
     for exam in exams:
         taken = set(db.session.scalars(select(Attempt.member_id).where(Attempt.quiz_id == exam.id)))
+        model_student = not taken  # the first taker of a new exam knows it well: someone always reaches 80
         for member in members:
             rng = random.Random(member.id * 7919 + exam.course_id)
             done_at = finished.get(member.id, {}).get(exam.course_id)
@@ -117,6 +119,8 @@ def _seed_exam_history(org: Org, exams: list[Quiz]) -> None:
             if member.id in taken or member.username == "demo-organiser" or not (done_at or wants):
                 continue
             ability = rng.uniform(0.6, 0.98) if done_at else rng.uniform(0.45, 0.8)
+            if model_student and member.username != "demo-member":
+                ability, model_student = 1.5, False
             earliest = max(done_at, now - timedelta(days=HISTORY_DAYS)) if done_at \
                 else now - timedelta(days=HISTORY_DAYS)
             when = earliest + (now - earliest) * rng.uniform(0.1, 0.6)
@@ -184,7 +188,7 @@ def seed_demo(password: str) -> None:
     organiser = db.session.scalar(select(Member).where(Member.username == "demo-organiser"))
     _seed_bank(tree.committee, organiser)
     db.session.flush()
-    courses = course_refs.published_courses_titled(COURSE_EXAMS)
+    courses = course_directory.published_courses_titled(COURSE_EXAMS)
     for org in _orgs_with_members(tree.committee):
         quizzes = _seed_quizzes(org, organiser)
         exams = _seed_course_exams(org, courses, organiser)
@@ -193,3 +197,41 @@ def seed_demo(password: str) -> None:
             _seed_history(org, quizzes, HISTORY_MEMBERS)
             _seed_exam_history(org, exams)
             db.session.flush()
+            _seed_editor_work(org, quizzes, organiser)
+
+
+#: questions the demo branch's organiser wrote in the question editor, in the branch's own bank
+EDITOR_QUESTIONS = [
+    {"type": "fill_blank", "stem": "党的三大优良作风是理论联系实际、_____和_____。",
+     "answer": [["密切联系群众", "联系群众"], ["批评与自我批评", "批评和自我批评"]],
+     "knowledge_points": ["党章", "组织生活"], "difficulty": 2, "explanation": "见党章总纲。"},
+    {"type": "short_answer", "stem": "结合本支部实际，谈谈如何落实“三会一课”制度。",
+     "answer": "按时召开支部党员大会、支部委员会和党小组会，按时上好党课；会前通知、会中记录、会后落实。",
+     "knowledge_points": ["组织生活"], "difficulty": 3, "max_score": 5,
+     "explanation": "参照《中国共产党支部工作条例（试行）》。"},
+]
+REVISED_NOTE = "（本题解析已于题库中修订，此前的答题记录保留原版本。）"
+
+
+def _seed_editor_work(branch: Org, quizzes: list[Quiz], by: Member | None) -> None:
+    """What the editor pages leave behind: the branch's own questions, an answered question revised (its
+    second version), and an unpublished copy of the weekly quiz. Keyed by stem and title: idempotent."""
+    from .models import AttemptItem, QuestionVersion
+
+    for data in EDITOR_QUESTIONS:
+        written = db.session.scalar(select(Question.id).join(QuestionVersion, QuestionVersion.id ==
+                                                             Question.current_version_id)
+                                    .where(Question.org_id == branch.id, QuestionVersion.stem == data["stem"]))
+        if written is None:
+            bank.create_question(branch, data, by=by)
+    asked = db.session.scalar(select(func.min(AttemptItem.question_id)).join(Attempt, Attempt.id == AttemptItem.attempt_id)
+                              .where(Attempt.org_id == branch.id))
+    question = db.session.get(Question, asked) if asked else None
+    if question is not None and question.version_count == 1:
+        bank.update_question(question, {"explanation": (question.current.explanation or "") + REVISED_NOTE}, by=by)
+    weekly = next((q for q in quizzes if q.kind == "weekly"), None)
+    if weekly is not None:
+        title = f"{weekly.title}（副本）"
+        if db.session.scalar(select(Quiz.id).where(Quiz.org_id == branch.id, Quiz.title == title)) is None:
+            quiz_service.copy_quiz(weekly, branch, title=title, by=by)
+    db.session.flush()

@@ -1,5 +1,5 @@
 """Celery tasks of the quizzes package: expired attempts close themselves."""
-from celery import current_app as celery_app, shared_task
+from celery import shared_task
 
 from learning.extensions import db
 
@@ -43,9 +43,3 @@ def schedule_close(attempt) -> None:
     if attempt.deadline is None or bound.conf.task_always_eager:
         return
     bound.tasks[close_attempt.name].apply_async(args=[attempt.id], eta=attempt.deadline + GRACE)
-
-
-celery_app.conf.beat_schedule = {
-    **(celery_app.conf.beat_schedule or {}),
-    "quizzes.close_expired_attempts": {"task": "quizzes.tasks.close_expired_attempts", "schedule": 60.0},
-}

@@ -11,14 +11,16 @@ from learning.auth import actor
 from learning.errors import NotFound
 from learning.extensions import db
 from learning.models import Member
+from learning.schemas import PageQuerySchema
 from learning.services import scope
+from learning.services.pagination import BadListParameter, paginate
+from learning.uow import commit_before_handoff
 
 from . import schemas as s
 from .analytics import store
 from .models import ReportPack
-from .services import access  # noqa: F401  (defines the capabilities)
 from .services.member_report import build_member_report, rank_visible
-from .services.org_report import build_dashboard, build_org_report
+from .services.org_report import build_dashboard, build_org_report, member_table, report_policy, task_rows
 from .services.packs import create_pack, pack_file
 from .services.period import make_period
 
@@ -38,7 +40,7 @@ def member_report_for(viewer: Member, member: Member, period) -> dict:
     is_reader = viewer.id != member.id and scope.holds(viewer, "report.read", member.org)
     show_flags = scope.holds(viewer, "report.analytics", member.org)
     return build_member_report(member, period, show_rank=rank_visible(viewer, member, is_reader),
-                               show_flags=show_flags)
+                               show_flags=show_flags, viewer=viewer)
 
 
 @blp.route("/members/<int:member_id>/report")
@@ -85,6 +87,26 @@ def org_report(query, org_id):
     return _with_links(report)
 
 
+@blp.route("/orgs/<int:org_id>/report/members")
+@blp.arguments(s.MemberTableQuerySchema, location="query", error_status_code=400)
+@blp.response(200, s.MemberTablePageSchema)
+def org_report_members(query, org_id):
+    """The org report's member table, one page at a time: ?page&per_page&q (name)&sort (org, name, points,
+    study, active_days, accuracy; `-` for descending) and the report's from/to."""
+    me_ = actor()
+    org = scope.require_org(me_, org_id, "report.read")
+    period = make_period(query["start"], query["end"])
+    policy = report_policy(org)
+    if not policy["online_time_statistics"] and query["sort"].lstrip("-") == "study":
+        raise BadListParameter("This list cannot be sorted that way.", {"sort": ["study_time_not_compared"]})
+    table = member_table(org, period, task_rows(org, period), query)
+    for row in table["items"]:
+        row["url"] = url_for("api-reports.member_report", member_id=row["id"])
+        if not policy["online_time_statistics"]:
+            row["study_seconds"] = None
+    return table
+
+
 def _org_file(org, period, report: dict, fmt: str):
     name = f"{org.name}-{period.start}-{period.end}"
     if fmt == "pdf":
@@ -120,13 +142,13 @@ def _pack_out(pack: ReportPack) -> ReportPack:
 
 @blp.route("/orgs/<int:org_id>/report-packs")
 class PackList(MethodView):
-    @blp.response(200, s.PackSchema(many=True))
-    def get(self, org_id):
-        """Packs made for an org, newest first."""
+    @blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, s.PackPageSchema)
+    def get(self, query, org_id):
+        """Packs made for an org, newest first, a page."""
         org = scope.require_org(actor(), org_id, "report.pack")
-        rows = db.session.scalars(db.select(ReportPack).where(ReportPack.org_id == org.id)
-                                  .order_by(ReportPack.id.desc()).limit(100)).all()
-        return [_pack_out(p) for p in rows]
+        page = paginate(db.select(ReportPack).where(ReportPack.org_id == org.id).order_by(ReportPack.id.desc()), query)
+        return {**page, "items": [_pack_out(p) for p in page["items"]]}
 
     @blp.arguments(s.PeriodBodySchema)
     @blp.response(202, s.PackSchema)
@@ -137,7 +159,7 @@ class PackList(MethodView):
         me_ = actor()
         org = scope.require_org(me_, org_id, "report.pack")
         pack = create_pack(org, make_period(data["start"], data["end"]), by=me_)
-        db.session.commit()
+        commit_before_handoff()
         build_pack.delay(pack.id)
         db.session.refresh(pack)
         return _pack_out(pack)

@@ -70,4 +70,6 @@ class AnalyticsModel(db.Model):
     usable: Mapped[bool] = mapped_column(default=True)
     f1: Mapped[float | None] = mapped_column(Float)
     blob: Mapped[bytes] = mapped_column(LargeBinary)
-from . import rollup  # noqa: E402,F401  (connects the knowledge-point rollup to record_written)
+    #: the libraries that pickled `blob` ("scikit-learn 1.9.1; numpy 2.3.4"): another version is
+    #: retrained, never unpickled (reports.analytics.store)
+    library_version: Mapped[str] = mapped_column(String(80), default="")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from . import charts
+from learning import charts
 
 SESSION_EDGES = [0, 5, 10, 20, 30, 60]
 
@@ -43,7 +43,8 @@ def org_charts(report: dict) -> dict:
     children = report["children"]
     return {
         "trend_study": charts.line_chart([(t["start"].strftime("%m-%d"), round(t["study_seconds"] / 60))
-                                          for t in trend], _("Credited study minutes"), ""),
+                                          for t in trend], _("Credited study minutes"), "")
+        if all(t["study_seconds"] is not None for t in trend) else "",
         "trend_active": charts.line_chart([(t["start"].strftime("%m-%d"), t["active_members"]) for t in trend],
                                           _("Active members"), ""),
         "children_participation": charts.bar_chart(
@@ -54,6 +55,54 @@ def org_charts(report: dict) -> dict:
         "weak_points": charts.bar_chart([(k["knowledge_point"], 100 * k["accuracy"])
                                          for k in report.get("weak_points", [])], _("Weakest knowledge points"), "%",
                                         max_value=100),
+    }
+
+
+def figure_notes() -> dict:
+    """One line per figure of the reports and dashboards: how it is computed (tooltips and the notes)."""
+    from learning.services.activity import ACTIVE_DAY_TEXT
+
+    return {
+        "members": _("Active members of the organisation and every organisation below it, today."),
+        "participation": _("Share of members with at least one active day in the period."),
+        "active_days": _("Days in the period with at least one act of learning."),
+        "active_definition": str(ACTIVE_DAY_TEXT),
+        "study": _("Study time credited by the server (playing and visible, never more than the time that passed), "
+                   "divided by members."),
+        "study_own": _("Study time credited by the server: playing and visible, never more than the time that passed."),
+        "tasks": _("Assigned learning tasks due in the period that are complete, with how many were on time and "
+                   "how many are overdue."),
+        "accuracy": _("Correct answers divided by all answers in the period."),
+        "points": _("Points from the ledger in the period (rules of the org's policy), divided by members."),
+        "points_own": _("Points from the ledger in the period, under the rules the org's policy allows."),
+        "courses": _("Courses completed in the period."),
+        "offline": _("Offline sessions (三会一课 and others) attended, as recorded by organisers."),
+        "sessions": _("Study sessions with credited time."),
+        "rank": _("Place among the branch's members by points; shown only where the policy allows rankings."),
+        "trend_study": _("Credited study minutes per day or week."),
+        "trend_active": _("Members with an active day, per day (the most on one day of each week)."),
+        "compared_points": _("Ranked by points per member, so large and small branches compare fairly."),
+        "compared_learning": _("Compared on mastery (answer accuracy), then tasks done on time, then offline attendance: "
+                               "the policy keeps minutes and points out of comparisons."),
+        "excluded": _("Shown for information; the organisation's policy keeps it out of assessment."),
+        # charts and table columns
+        "chart_study_by_day": _("Study time the server credited on each day of the period, in minutes."),
+        "chart_heatmap": _("When credited study happened: minutes per weekday and hour, China time."),
+        "chart_sessions": _("How long study sessions were: the number of sessions per band of credited minutes."),
+        "chart_knowledge": _("Correct answers divided by all answers, per knowledge point of the questions answered."),
+        "session_minutes": _("Minutes the server credited in this study session."),
+        "courses_done": _("Courses of the task the member has finished, of all the task's courses."),
+        "exams_passed": _("Exams of the task the member has passed at the score it asks, of all the task's exams."),
+        "days_late": _("Days from the due time to completion, or to now while the task is still open."),
+        "quiz_score": _("Marks scored of the attempt's maximum; a tick when the attempt passed."),
+        "seconds_per_question": _("Average seconds from a question being shown to its answer, in this attempt."),
+        "offline_minutes": _("Length of the offline session attended, as the organiser recorded it."),
+        "children_participation": _("Per organisation below: share of members with at least one active day."),
+        "children_points": _("Per organisation below: points from the ledger in the period divided by members."),
+        "fair_score": _("50 × adjusted points per member ÷ the best adjusted value + 50 × adjusted participation."),
+        "answers": _("Answers in the period to questions tagged with this knowledge point."),
+        "tasks_on_time": _("Tasks done on time, of the tasks due in the period."),
+        "member_count": _("Active members of this organisation and those below it, today."),
     }
 
 
@@ -81,4 +130,5 @@ def helpers(link) -> dict:
     from .analytics.flags import REASON_TEXT
 
     return {"pct": pct, "minutes": minutes, "tr": _, "task_status": task_status_text(), "reason_text": REASON_TEXT,
-            "attention_text": attention_text(), "status_text": pack_status_text(), "link": link}
+            "attention_text": attention_text(), "status_text": pack_status_text(), "link": link,
+            "note": figure_notes()}

@@ -1,4 +1,4 @@
-"""A realistic simulated learning history written through `record(...)`: for the demo and the tests.
+"""A realistic simulated learning history written through `record_many(...)`: for the demo and the tests.
 
 Honest members study on some days at their usual hours with natural heartbeat jitter, the
 odd seek and tab switch; some drift away and stop. Scripted members (刷课/刷题) study in the
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from learning.models import Member
-from learning.services.records import VERBS, record, register_verb
+from learning.services.records import VERBS, Act, record_many, register_verb
 from learning.timeutil import LOCAL_TZ
 
 COURSES = [  # (course id, name, knowledge point, lessons)
@@ -46,6 +46,7 @@ class Outcome:
     scripted_members: set = field(default_factory=set)
     scripted_sessions: set = field(default_factory=set)
     honest_sessions: set = field(default_factory=set)
+    pending: list = field(default_factory=list, repr=False)  # acts queued for the next `record_many`
 
 
 def ensure_verbs() -> None:
@@ -100,6 +101,7 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
         if p.scripted:
             out.scripted_members.add(m.id)
         key = f"{tag}:{m.id}"
+        out.pending = []
         if tasks:
             course = COURSES[m.id % len(COURSES)]
             due = _at(day0, task_day + 21, 23, 59)
@@ -123,12 +125,11 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
                 started = _at(day0, day, hour, rng.randint(0, 50))
                 seconds = int(rng.uniform(600, 1800)) if p.scripted else int(rng.lognormvariate(math.log(900), 0.5))
                 feats = _session_features(p, rng, hour, seconds)
-                rec = _write(out, m, "studied", "lesson", course[0] * 10 + lesson, key=f"{key}:study:{day}:{n}",
-                             name=f"{course[3][lesson]}", at=started + timedelta(seconds=seconds), duration=seconds,
-                             result={"course_id": course[0], "lesson_kind": "video", "session_id": f"{key}-{day}-{n}",
-                                     "started_at": started.isoformat(), "features": feats})
-                if rec is not None:
-                    (out.scripted_sessions if p.scripted else out.honest_sessions).add(rec.id)
+                _write(out, m, "studied", "lesson", course[0] * 10 + lesson, key=f"{key}:study:{day}:{n}",
+                       name=f"{course[3][lesson]}", at=started + timedelta(seconds=seconds), duration=seconds,
+                       result={"course_id": course[0], "lesson_kind": "video", "session_id": f"{key}-{day}-{n}",
+                               "started_at": started.isoformat(), "features": feats},
+                       sessions=out.scripted_sessions if p.scripted else out.honest_sessions)
                 if tasks and day >= task_day and n == 0 and rng.random() < 0.25:
                     task_course = COURSES[m.id % len(COURSES)]
                     done_at = started + timedelta(seconds=seconds + 5)
@@ -145,6 +146,7 @@ def simulate(profiles: list[Profile], *, days: int, end: datetime, seed: int = 1
                 _write(out, m, "attended", "offline_session", f"{tag}-meeting-{m.org_id}-{day}",
                        key=f"{key}:meeting:{day}", name="主题党日活动", at=_at(day0, day, 15, 0), duration=5400,
                        result={"kind": "theme_day", "proxy": False})
+        _flush(out)
     return out
 
 
@@ -170,18 +172,26 @@ def _quiz(out: Outcome, p: Profile, rng: random.Random, key: str, attempt_id: st
 
 
 def _write(out: Outcome, member: Member, verb: str, otype: str, oid, *, key: str, at: datetime, name=None,
-           duration: int = 0, result=None):
-    written = record(member, verb, otype, oid, idempotency_key=key, object_name=name, result=result,
-                     duration_s=duration, occurred_at=at, source="simulation")
-    if written.created:
-        out.records += 1
-        return written.record
-    return None
+           duration: int = 0, result=None, sessions: set | None = None) -> None:
+    """Queue one act (written by `_flush`, in order); a created study record's id goes into `sessions`."""
+    out.pending.append((Act(member, verb, otype, oid, idempotency_key=key, object_name=name, result=result,
+                            duration_s=duration, occurred_at=at, source="simulation"), sessions))
 
 
-def simulate_logins(members: list[Member], *, weeks: int, end: datetime, seed: int = 1, pattern: str = "fading",
-                    tag: str = "logins") -> int:
-    """Cheap history for the disengagement model: `logged_in` records only.
+def _flush(out: Outcome) -> None:
+    """Write the queued acts with one `record_many` (a member's history at a time)."""
+    pending, out.pending = out.pending, []
+    for (_, sessions), written in zip(pending, record_many([act for act, _ in pending])):
+        if written.created:
+            out.records += 1
+            if sessions is not None:
+                sessions.add(written.record.id)
+
+
+def simulate_daily_answers(members: list[Member], *, weeks: int, end: datetime, seed: int = 1,
+                           pattern: str = "fading", tag: str = "answers") -> int:
+    """Cheap history for the disengagement model: one answered question on each active day (a login
+    alone is not activity, learning.services.activity).
 
     pattern "fading": some members thin out over four weeks and then stop, the rest keep going;
     pattern "memoryless": every member logs in on any day with the same small chance, so the past
@@ -191,6 +201,7 @@ def simulate_logins(members: list[Member], *, weeks: int, end: datetime, seed: i
     day0 = end - timedelta(weeks=weeks)
     written = 0
     for m in members:
+        acts = []
         stop = rng.randint(8, weeks) * 7 if pattern == "fading" and rng.random() < 0.5 else None
         for day in range(weeks * 7):
             if pattern == "memoryless":
@@ -200,7 +211,9 @@ def simulate_logins(members: list[Member], *, weeks: int, end: datetime, seed: i
             else:
                 prob = 0.45 * (0.3 if stop is not None and day > stop - 28 else 1.0)
             if rng.random() < prob:
-                record(m, "logged_in", "app", None, idempotency_key=f"{tag}:{m.id}:{day}",
-                       occurred_at=_at(day0, day, 8, 0), source="simulation")
-                written += 1
+                acts.append(Act(m, "answered", "question", None, idempotency_key=f"{tag}:{m.id}:{day}",
+                                result={"success": rng.random() < 0.7}, occurred_at=_at(day0, day, 8, 0),
+                                source="simulation"))
+        record_many(acts)
+        written += len(acts)
     return written

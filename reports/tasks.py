@@ -37,7 +37,7 @@ def build_pack(pack_id: int) -> str:
 def monthly_packs() -> int:
     """On the 1st: retrain each top committee's models, then a pack of last month (once per committee and month)."""
     from .services.packs import create_pack
-    from .services.period import previous_month
+    from learning.services.period import previous_month
 
     period = previous_month(local_day(utcnow()))
     made = []

@@ -8,45 +8,45 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from learning.auth import actor
-from datetime import timedelta
+from datetime import date, timedelta
 
 from learning.errors import Invalid, NotFound
 from learning.extensions import db
 from learning.models import Member, Org
+from learning.schemas import PageQuerySchema
 from learning.services import scope
-from learning.timeutil import day_start_utc
+from learning.services.pagination import BadListParameter, page_of, paginate, refuse_old_paging
+from learning.timeutil import day_start_utc, local_day, utcnow
 
 from . import schemas as s
 from .models import PointsEntry, PointsRule
-from .services import evaluation, ledger, offline, queries, rankings, rules
-from .services.periods import resolve_period
+from .services import checkin as daily_checkin, corrections, evaluation, ledger, offline, queries, rankings, rules
+from learning.services import period as periods
+from .sessions_api import sessions_blp
 
 points_blp = Blueprint("Points", __name__, url_prefix="/api/v1", description="Points ledger and rules")
 offline_blp = Blueprint("Offline", __name__, url_prefix="/api/v1",
                         description="Offline sessions (线上线下结合): schedule, QR check-in, proxy attendance")
-blueprints = [points_blp, offline_blp]
+blueprints = [points_blp, offline_blp, sessions_blp]
 
 
 def _period(query: dict, default: str | None = None):
-    """The period a query asks for, or None for all time."""
-    kind = query.get("period") or default
-    if kind is None:
-        if query.get("first") and query.get("last"):
-            kind = "custom"
-        else:
-            resolve_period("custom" if query.get("first") or query.get("last") else "week", None,
-                           query.get("first"), query.get("last"))  # validates from/to order
-            return None
-    return resolve_period(kind, query.get("date"), query.get("first"), query.get("last"))
+    """The period a query asks for, or None for all time (see `learning.services.period.from_query`)."""
+    return periods.from_query({"period": query.get("period"), "date": query.get("date"),
+                               "from": query.get("first"), "to": query.get("last")}, default)
 
 
 @points_blp.route("/members/<int:member_id>/points")
-@points_blp.arguments(s.HistoryQuerySchema, location="query")
+@points_blp.arguments(s.HistoryQuerySchema, location="query", error_status_code=400)
 @points_blp.response(200, s.PointsHistorySchema)
 def member_points(query, member_id):
-    """A member's balance and ledger history, each entry with its reason; filter by period."""
+    """A member's balance and ledger history, newest first, each entry with its reason; filter by period;
+    one page at a time (?page&per_page: the API's one pagination style)."""
+    refuse_old_paging(request.args)  # the history paged with limit/offset before the API had one style
     member = scope.require_member(actor(), member_id, "points.read")
-    return queries.history(member, _period(query), limit=query["limit"], offset=query["offset"])
+    page, per_page = query["page"], query["per_page"]
+    history = queries.history(member, _period(query), limit=per_page, offset=(page - 1) * per_page)
+    return history | {"page": page, "per_page": per_page}
 
 
 @points_blp.route("/members/<int:member_id>/points/adjustments", methods=["POST"])
@@ -54,11 +54,8 @@ def member_points(query, member_id):
 @points_blp.response(201, s.LedgerEntrySchema)
 def adjust_points(data, member_id):
     """A manual adjustment: needs a reason and an organiser/admin role over the member; audited."""
-    me = actor()
-    member = scope.require_member(me, member_id, "points.adjust", allow_self=False)
-    entry, created = ledger.adjust(member, data["delta"], data["reason"], actor=me,
-                                   idempotency_key=data["idempotency_key"])
-    db.session.commit()
+    entry, created = corrections.adjust(actor(), member_id, data["delta"], data["reason"],
+                                        idempotency_key=data["idempotency_key"])
     return entry, 201 if created else 200
 
 
@@ -67,13 +64,7 @@ def adjust_points(data, member_id):
 @points_blp.response(201, s.LedgerEntrySchema)
 def reverse_entry(data, entry_id):
     """Correct an entry with a reversal entry (the original stays in the ledger)."""
-    me = actor()
-    entry = db.session.get(PointsEntry, entry_id)
-    if entry is None:
-        raise NotFound("Entry not found.")
-    scope.require_member(me, entry.member_id, "points.adjust", allow_self=False)
-    reversal = ledger.reverse_entry(entry, reason=data["reason"], actor=me)
-    db.session.commit()
+    reversal = corrections.reverse(actor(), entry_id, data["reason"])
     return reversal
 
 
@@ -105,7 +96,6 @@ class OrgRules(MethodView):
         org = scope.require_org(me, org_id, "rules.manage")
         effective_from = data.pop("effective_from", None)
         rule = rules.create_rule(org, data, by=me, effective_from=effective_from)
-        db.session.commit()
         return _rule_out(rule, org.id)
 
 
@@ -117,7 +107,6 @@ def apply_preset(data, org_id):
     me = actor()
     org = scope.require_org(me, org_id, "rules.manage")
     made = rules.apply_preset(org, data["preset"], by=me)
-    db.session.commit()
     return [_rule_out(r, org.id) for r in made]
 
 
@@ -145,7 +134,6 @@ class RuleItem(MethodView):
         rule, org = _rule_in_scope(rule_id, "rules.manage")
         effective_from = data.pop("effective_from", None)
         new = rules.change_rule(rule, data, by=actor(), effective_from=effective_from)
-        db.session.commit()
         return _rule_out(new, org.id)
 
 
@@ -161,7 +149,6 @@ def org_rankings(query, org_id):
         body = rankings.branch_ranking(me, org, period)
     else:
         body = rankings.member_ranking(me, org, period, query["limit"])
-    db.session.commit()  # keeps the board epoch if this was the first board
     return body
 
 
@@ -183,17 +170,18 @@ def org_evaluations(query, org_id):
 
 @offline_blp.route("/orgs/<int:org_id>/offline-sessions")
 class OrgSessions(MethodView):
-    @offline_blp.arguments(s.SessionQuerySchema, location="query")
-    @offline_blp.response(200, s.OfflineSessionSchema(many=True))
+    @offline_blp.arguments(s.SessionQuerySchema, location="query", error_status_code=400)
+    @offline_blp.response(200, s.OfflineSessionPageSchema)
     def get(self, query, org_id):
-        """Sessions of an org's subtree (members: of their enclosing branch)."""
+        """Sessions of an org's subtree (members: of their enclosing branch), latest first, a page."""
         me = actor()
         org = scope.require_org(me, org_id, "offline.read")
-        first, last = query["first"], query["last"]
-        if first and last and first > last:
-            raise Invalid("'from' must not be after 'to'.", {"from": ["after_to"]})
-        return offline.sessions_of(org, start=day_start_utc(first) if first else None,
-                                   end=day_start_utc(last + timedelta(days=1)) if last else None)
+        first, last = query["start"], query["end"]
+        if first and last and first > last:  # a list's bad query parameter (400), as everywhere
+            raise BadListParameter("'from' must not be after 'to'.", {"from": ["after_to"]})
+        return paginate(offline.sessions_select(org, start=day_start_utc(first) if first else None,
+                                                end=day_start_utc(last + timedelta(days=1)) if last else None),
+                        query)
 
     @offline_blp.arguments(s.OfflineSessionSchema)
     @offline_blp.response(201, s.OfflineSessionSchema)
@@ -202,7 +190,6 @@ class OrgSessions(MethodView):
         me = actor()
         org = scope.require_org(me, org_id, "offline.manage")
         session = offline.schedule_session(org, by=me, **data)
-        db.session.commit()
         return session
 
 
@@ -229,7 +216,6 @@ def session_qr(session_id):
 def rotate_qr(session_id):
     """Void every code issued so far for this session."""
     offline.rotate_codes(offline.get_session(actor(), session_id, "offline.manage"))
-    db.session.commit()
 
 
 @offline_blp.route("/offline-sessions/<int:session_id>/checkin", methods=["POST"])
@@ -240,16 +226,16 @@ def checkin(data, session_id):
     me = actor()
     session = offline.get_session(me, session_id, "offline.attend")
     offline.check_in(session, me, data["token"])
-    db.session.commit()
     return next(a for a in offline.attendance(session) if a["member_id"] == me.id)
 
 
 @offline_blp.route("/offline-sessions/<int:session_id>/attendance")
 class SessionAttendance(MethodView):
-    @offline_blp.response(200, s.OfflineAttendanceSchema(many=True))
-    def get(self, session_id):
-        """Who attended and how (organisers, reviewers)."""
-        return offline.attendance(offline.get_session(actor(), session_id, "member.read"))
+    @offline_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @offline_blp.response(200, s.OfflineAttendancePageSchema)
+    def get(self, query, session_id):
+        """Who attended and how (organisers, reviewers), a page; `total` is the count."""
+        return page_of(offline.attendance(offline.get_session(actor(), session_id, "member.read")), query)
 
     @offline_blp.arguments(s.ProxySchema)
     @offline_blp.response(201, s.OfflineAttendanceSchema(many=True))
@@ -258,5 +244,31 @@ class SessionAttendance(MethodView):
         me = actor()
         session = offline.get_session(me, session_id, "offline.manage")
         offline.mark_attendance(session, data["member_ids"], me)
-        db.session.commit()
         return offline.attendance(session)
+
+
+@points_blp.route("/me/checkin")
+class DailyCheckin(MethodView):
+    @points_blp.response(200, s.DailyCheckinSchema)
+    def get(self):
+        """Whether daily check-in (签到) is on for the caller and whether they checked in today."""
+        return daily_checkin.status(actor())
+
+    @points_blp.response(200, s.DailyCheckinSchema)
+    def post(self):
+        """Check in for today; 404 where the org's policy has check-in off (the default)."""
+        return daily_checkin.check_in(actor())
+
+
+@points_blp.route("/orgs/<int:org_id>/checkins/missing")
+@points_blp.arguments(s.MissingCheckinQuerySchema, location="query")
+@points_blp.response(200, s.MissingCheckinSchema)
+def missing_checkins(query, org_id):
+    """Members of the org's subtree who have not checked in on a day; 404 where check-in is off."""
+    org = scope.require_org(actor(), org_id, "checkin.read")
+    day = query["day"] or local_day(utcnow())
+    if not date(2000, 1, 1) <= day <= local_day(utcnow()):
+        raise Invalid("The day must lie between 2000-01-01 and today.", {"day": ["out_of_range"]})
+    members = daily_checkin.not_checked_in(org, day)
+    return {"org_id": org.id, "day": day, "members": [{"id": m.id, "name": m.name, "org_id": m.org_id}
+                                                      for m in members]}

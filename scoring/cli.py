@@ -36,7 +36,7 @@ def rebuild_boards() -> None:
     """Rebuild the current week/month/quarter/year leaderboards of every org from the database."""
     from learning.timeutil import local_day, utcnow
 
-    from .services.periods import current_periods
+    from learning.services.period import current_periods
     from .services.rankings import rebuild_board
 
     count = 0

@@ -6,9 +6,9 @@ and their columns below; read them, never write them except through `scoring.ser
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learning.extensions import db
@@ -16,7 +16,9 @@ from learning.timeutil import UTCDateTime, utcnow
 
 RULE_KINDS = ("per_event", "per_minutes", "score_band", "placing")
 ENTRY_KINDS = ("award", "reversal", "adjustment")
-SESSION_KINDS = ("branch_meeting", "committee_meeting", "group_meeting", "party_lecture", "theme_day")
+# 三会一课 (支部党员大会 支部委员会 党小组会 党课), 主题党日, 组织生活会, 民主生活会 (leadership groups), 集体学习
+SESSION_KINDS = ("branch_meeting", "committee_meeting", "group_meeting", "party_lecture", "theme_day",
+                 "org_life_meeting", "democratic_life_meeting", "collective_study")
 
 
 class PointsRule(db.Model):
@@ -82,6 +84,7 @@ class PointsEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str | None] = mapped_column(String(16))  # which LEDGER_KEY hashed it (rotation)
 
 
 class PointsBalance(db.Model):
@@ -129,6 +132,13 @@ class OfflineSession(db.Model):
     qr_nonce: Mapped[str] = mapped_column(String(32))
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    # 会议记录: the minutes, written after the session
+    topics: Mapped[str | None] = mapped_column(Text)
+    speakers: Mapped[str | None] = mapped_column(Text)
+    resolutions: Mapped[str | None] = mapped_column(Text)
+    minutes_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    minutes_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -154,9 +164,52 @@ class PointsAwardMark(db.Model):
     record_id: Mapped[int] = mapped_column(ForeignKey("learning_record.id"), primary_key=True)
 
 
+class PointsCheckpoint(db.Model):
+    """A signed note of a member's chain head, written each night for every chain that grew that day
+    (`ledger.checkpoint_heads`), kept apart from the balance row: `flask ledger verify` finds a chain
+    cut short behind the ledger's back (its tail and the balance row rewound together) by the
+    checkpoint naming an entry that is gone. Written once, never updated (the application role has
+    only SELECT and INSERT on it)."""
+
+    __tablename__ = "points_checkpoint"
+    __table_args__ = (UniqueConstraint("member_id", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    day: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(12))
+    signature: Mapped[str] = mapped_column(String(64))
+
+
+class PointsHeld(db.Model):
+    """A record whose result its member may not see yet (a quiz answer before reveal): the awards that
+    depend on the result wait here until `due_at` (None: until the record says when), so the points
+    history, the balance and the rankings cannot tell the member which answers were right."""
+
+    __tablename__ = "points_held"
+    record_id: Mapped[int] = mapped_column(ForeignKey("learning_record.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
 class BoardEpoch(db.Model):
     """A token naming this database's generation of cached leaderboards (a restore starts anew)."""
 
     __tablename__ = "points_board_epoch"
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(16))
+
+
+class MinutesFile(db.Model):
+    """A file attached to a session's minutes (sign-in sheet scan, photos, the written record)."""
+
+    __tablename__ = "offline_minutes_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("offline_session.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_as: Mapped[str] = mapped_column(String(100), unique=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,25 +1,27 @@
 """marshmallow schemas of the scoring API."""
 from marshmallow import Schema, fields, validate
 
+from learning.fields import Day, Id, Moment
+from learning.schemas import DayRangeQuerySchema, PageQuerySchema, page_schema
+
 from .models import RULE_KINDS, SESSION_KINDS
-from .services.periods import PERIOD_KINDS
+from learning.services.period import KINDS as PERIOD_KINDS
 from .services.presets import PRESETS
 
 
 class PointsPeriodQuerySchema(Schema):
     period = fields.String(load_default=None, validate=validate.OneOf(PERIOD_KINDS))
-    date = fields.Date(load_default=None, metadata={"description": "a day inside the period (default today)"})
-    first = fields.Date(data_key="from", load_default=None)
-    last = fields.Date(data_key="to", load_default=None)
+    date = Day(load_default=None, metadata={"description": "a day inside the period (default today)"})
+    first = Day(data_key="from", load_default=None)
+    last = Day(data_key="to", load_default=None)
 
 
-class HistoryQuerySchema(PointsPeriodQuerySchema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+class HistoryQuerySchema(PointsPeriodQuerySchema, PageQuerySchema):
+    """The period, and the API's one pagination style (?page&per_page, learning.services.pagination)."""
 
 
 class PointsHistoryItemSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     seq = fields.Integer()
     kind = fields.String()
     delta = fields.Integer()
@@ -29,17 +31,19 @@ class PointsHistoryItemSchema(Schema):
     reason = fields.String()
     note = fields.String(allow_none=True)
     actor_name = fields.String(allow_none=True)
-    reverses_id = fields.Integer(allow_none=True)
-    occurred_at = fields.DateTime()
-    created_at = fields.DateTime()
+    reverses_id = Id(allow_none=True)
+    occurred_at = Moment()
+    created_at = Moment()
 
 
 class PointsHistorySchema(Schema):
-    member_id = fields.Integer()
+    member_id = Id()
     balance = fields.Integer()
     entries = fields.Integer()
     period_points = fields.Integer()
     total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
     items = fields.List(fields.Nested(PointsHistoryItemSchema))
 
 
@@ -54,16 +58,16 @@ class ReversalSchema(Schema):
 
 
 class LedgerEntrySchema(Schema):
-    id = fields.Integer()
-    member_id = fields.Integer()
+    id = Id()
+    member_id = Id()
     seq = fields.Integer()
     kind = fields.String()
     delta = fields.Integer()
     rule_code = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
-    actor_id = fields.Integer(allow_none=True)
-    reverses_id = fields.Integer(allow_none=True)
-    occurred_at = fields.DateTime()
+    actor_id = Id(allow_none=True)
+    reverses_id = Id(allow_none=True)
+    occurred_at = Moment()
     hash = fields.String()
     balance = fields.Method("_balance")
 
@@ -88,8 +92,8 @@ class RuleProgressSchema(Schema):
 
 
 class TodaySchema(Schema):
-    member_id = fields.Integer()
-    day = fields.Date()
+    member_id = Id()
+    day = Day()
     earned_today = fields.Integer()
     daily_max = fields.Integer()
     balance = fields.Integer()
@@ -97,8 +101,8 @@ class TodaySchema(Schema):
 
 
 class RuleSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    org_id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
+    org_id = Id(dump_only=True)
     code = fields.String(required=True)
     version = fields.Integer(dump_only=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=80))
@@ -115,8 +119,8 @@ class RuleSchema(Schema):
     schedule = fields.List(fields.Dict(), allow_none=True, load_default=None)
     enabled = fields.Boolean(load_default=True)
     preset = fields.String(dump_only=True, allow_none=True)
-    effective_from = fields.DateTime(load_default=None)
-    effective_to = fields.DateTime(dump_only=True, allow_none=True)
+    effective_from = Moment(load_default=None)
+    effective_to = Moment(dump_only=True, allow_none=True)
     inherited = fields.Boolean(dump_only=True)
 
 
@@ -131,7 +135,7 @@ class RuleChangeSchema(Schema):
     weekly_cap = fields.Integer(allow_none=True)
     schedule = fields.List(fields.Dict(), allow_none=True)
     enabled = fields.Boolean()
-    effective_from = fields.DateTime(load_default=None)
+    effective_from = Moment(load_default=None)
 
 
 class PresetSchema(Schema):
@@ -144,20 +148,19 @@ class RankingQuerySchema(PointsPeriodQuerySchema):
 
 
 class OfflineSessionSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    org_id = fields.Integer(dump_only=True)
+    id = Id(dump_only=True)
+    org_id = Id(dump_only=True)
     kind = fields.String(required=True, validate=validate.OneOf(SESSION_KINDS))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     place = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    starts_at = fields.DateTime(required=True)
-    ends_at = fields.DateTime(required=True)
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
     notes = fields.String(allow_none=True, load_default=None, validate=validate.Length(max=2000))
     cancelled = fields.Function(lambda s: s.cancelled_at is not None, dump_only=True)
 
 
-class SessionQuerySchema(Schema):
-    first = fields.Date(data_key="from", load_default=None)
-    last = fields.Date(data_key="to", load_default=None)
+class SessionQuerySchema(PageQuerySchema, DayRangeQuerySchema):
+    """An org's offline sessions in a period of days, a page."""
 
 
 class CheckinSchema(Schema):
@@ -165,7 +168,7 @@ class CheckinSchema(Schema):
 
 
 class ProxySchema(Schema):
-    member_ids = fields.List(fields.Integer(), required=True)
+    member_ids = fields.List(Id(), required=True)
 
 
 class QRSchema(Schema):
@@ -177,15 +180,38 @@ class QRSchema(Schema):
 
 
 class OfflineAttendanceSchema(Schema):
-    member_id = fields.Integer()
+    member_id = Id()
     name = fields.String()
     method = fields.String()
-    entered_by_id = fields.Integer(allow_none=True)
+    entered_by_id = Id(allow_none=True)
     entered_by_name = fields.String(allow_none=True)
-    at = fields.DateTime()
+    at = Moment()
 
 
 class EvaluationQuerySchema(Schema):
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
     lang = fields.String(load_default=None)
+
+
+class DailyCheckinSchema(Schema):
+    enabled = fields.Boolean(metadata={"description": "whether the org's policy turns daily check-in on"})
+    day = fields.Date(metadata={"description": "today, China time"})
+    checked_in = fields.Boolean()
+
+
+class MissingCheckinQuerySchema(Schema):
+    day = fields.Date(load_default=None, metadata={"description": "a China-local day; today by default"})
+
+
+class MissingCheckinSchema(Schema):
+    org_id = fields.Integer()
+    day = fields.Date()
+    members = fields.List(fields.Dict(), metadata={"description": "id, name and org of members not checked in"})
+
+
+OfflineSessionPageSchema = page_schema(OfflineSessionSchema)
+
+
+
+OfflineAttendancePageSchema = page_schema(OfflineAttendanceSchema)

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from learning.extensions import db
 from learning.models import LearningRecord, Member, Org, RoleGrant
-from learning.services.records import record
+from learning.services.records import Act, record_many
 from learning.timeutil import LOCAL_TZ, local_day, utcnow
 
 from .models import OfflineAttendance, OfflineSession, PointsAwardMark
 from .services import offline, rules
-from .services.ledger import award_for_record
+from .seed_sessions import seed_sessions_demo
+from .services.ledger import award_for_records
 
 RULES_FROM = datetime(2020, 1, 1, tzinfo=timezone.utc)
 LOGIN_DAYS = 14
@@ -42,6 +43,7 @@ def seed_demo(password: str) -> None:
     scored = _score_history()
     logins = _seed_logins()
     sessions, attended = _seed_sessions()
+    seed_sessions_demo()
     click.echo(f"  scoring: {scored} earlier records scored, {logins} logins, {sessions} sessions, "
                f"{attended} attendances")
 
@@ -49,11 +51,11 @@ def seed_demo(password: str) -> None:
 def _score_history() -> int:
     """Score the records other packages seeded before the rules existed (oldest first)."""
     marked = select(PointsAwardMark.record_id)
+    records = db.session.scalars(select(LearningRecord).where(LearningRecord.id.not_in(marked))
+                                 .order_by(LearningRecord.occurred_at, LearningRecord.id)).all()
     count = 0
-    for rec in db.session.scalars(select(LearningRecord).where(LearningRecord.id.not_in(marked))
-                                  .order_by(LearningRecord.occurred_at, LearningRecord.id)):
-        if award_for_record(rec):
-            count += 1
+    for start in range(0, len(records), 2000):  # in order: each member's chain grows oldest first
+        count += len({entry.record_id for entry in award_for_records(records[start:start + 2000])})
     return count
 
 
@@ -64,7 +66,7 @@ def _members() -> list[Member]:
 def _seed_logins() -> int:
     """Daily logins over the last weeks, most members most days (one of the default rules)."""
     today = local_day(utcnow())
-    written = 0
+    acts = []
     for member in _members():
         rng = random.Random(f"login-{member.id}")
         habit = rng.choice((0.95, 0.85, 0.7, 0.5, 0.3))
@@ -75,10 +77,9 @@ def _seed_logins() -> int:
             moment = min(_at(day, rng.choice((7, 8, 12, 20, 21)), rng.randrange(60)), utcnow())
             if moment < member.created_at - timedelta(days=400):
                 continue
-            w = record(member, "logged_in", "app", None, idempotency_key=f"demo-login:{member.id}:{day}",
-                       occurred_at=moment, source="seed")
-            written += int(w.created)
-    return written
+            acts.append(Act(member, "logged_in", "app", None, idempotency_key=f"demo-login:{member.id}:{day}",
+                            occurred_at=moment, source="seed"))
+    return sum(w.created for w in record_many(acts))
 
 
 def _organiser_of(org: Org) -> Member | None:
@@ -121,7 +122,7 @@ def _seed_sessions() -> tuple[int, int]:
             if session is None:
                 session = offline.schedule_session(branch, kind=kind, title=title, place=_place(branch, kind),
                                                    starts_at=start, ends_at=start + timedelta(minutes=minutes),
-                                                   by=organiser)
+                                                   by=organiser, now=start - timedelta(days=7))
                 made += 1
             if session.starts_at > utcnow():
                 continue
@@ -137,12 +138,11 @@ def _attend_demo(session: OfflineSession, members: list[Member], organiser: Memb
     present = set(db.session.scalars(select(OfflineAttendance.member_id).where(
         OfflineAttendance.session_id == session.id)))
     live = session.ends_at > utcnow()
-    count = 0
+    people = []
     for member in members:
         rng = random.Random(f"attend-{session.id}-{member.id}")
         if member.id in present or rng.random() > (0.45 if live else 0.82):
             continue
         proxy = organiser is not None and organiser.id != member.id and rng.random() < 0.15
-        offline._attend(session, member, method="proxy" if proxy else "qr", entered_by=organiser if proxy else None)
-        count += 1
-    return count
+        people.append((member, "proxy" if proxy else "qr", organiser if proxy else None))
+    return len(offline._attend_many(session, people)) if people else 0

@@ -13,7 +13,7 @@ def rebuild_boards(org_id: int) -> int:
     """Rebuild an org's current week/month/quarter/year boards from the database (e.g. from beat)."""
     from learning.timeutil import local_day, utcnow
 
-    from .services.periods import current_periods
+    from learning.services.period import current_periods
     from .services.rankings import rebuild_board
 
     org = db.session.get(Org, org_id)
@@ -32,3 +32,23 @@ def rebuild_all_boards() -> int:
     for org_id in org_ids:
         rebuild_boards.delay(org_id)
     return len(org_ids)
+
+
+@shared_task
+def settle_held_points() -> int:
+    """Pay the points that waited for quiz answers to be revealed (every minute from beat)."""
+    from .services.ledger import settle_held
+
+    settled = settle_held()
+    db.session.commit()
+    return settled
+
+
+@shared_task
+def checkpoint_ledger() -> int:
+    """Sign every grown chain head for the day (nightly from beat; `flask ledger verify` checks them)."""
+    from .services.ledger import checkpoint_heads
+
+    signed = checkpoint_heads()
+    db.session.commit()
+    return signed

@@ -1,7 +1,8 @@
 """The scope table: every API endpoint × every role × (own, child, parent, sibling, sibling_group).
 
 Each package lists its endpoints in `tests/<package>/scope_cases.py` as `CASES = [Case(...)]`.
-`tests/test_scope_table.py` runs them all and fails if an endpoint of the app has no case.
+`tests/test_scope_table.py` runs them all and fails if an endpoint of the app has no case;
+`tests/test_scope_missing_ids.py` checks that an id out of scope answers exactly as a missing one.
 
 The resource under test always lives in `tree.branch1`. The caller holds the role at:
 - own:           branch1 itself                 (in scope)
@@ -17,8 +18,11 @@ the member role), a member living in a group of branch2 does not.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 ROLES = ("member", "organiser", "reviewer", "host", "admin")
 RELATIONS = ("own", "child", "parent", "sibling", "sibling_group")
@@ -40,6 +44,9 @@ class Case:
     plus optionally "json" (request body) and "ids" (what must not appear in a list answer).
     allowed: roles that succeed on an in-scope resource; others must get 403 or 404.
     list_endpoint: out of scope gives 200 with the resource absent, instead of 404.
+    queued_only: Celery tasks (by name) the endpoint hands work to; the scope table records that each
+    successful call queued them instead of running them eagerly (their work is tested in the package's own
+    tests: a committee pack renders a PDF per branch, far more than a status needs).
     """
 
     method: str
@@ -52,6 +59,7 @@ class Case:
     query: dict | None = None
     headers: dict | None = None
     denied: tuple[int, ...] = (403, 404)
+    queued_only: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -67,6 +75,30 @@ class Ctx:
     db: object
     app: object
     caller: object = None
+
+
+@contextmanager
+def queued_only(app, names: tuple[str, ...]) -> Iterator[list[tuple[str, tuple]]]:
+    """Within: each named Celery task's `delay` records (name, args) in the yielded list and runs nothing."""
+    for name in names:
+        importlib.import_module(name.rsplit(".", 1)[0])  # registers the task with the app's Celery
+    tasks = [app.extensions["celery"].tasks[name] for name in names]
+    calls: list[tuple[str, tuple]] = []
+    for task in tasks:
+        task.delay = lambda *args, _name=task.name, **kwargs: calls.append((_name, args))
+    try:
+        yield calls
+    finally:
+        for task in tasks:
+            del task.delay
+
+
+def all_cases() -> list[Case]:
+    """Every package's cases (tests/<package>/scope_cases.py), by package name."""
+    cases = []
+    for path in sorted(Path(__file__).parent.glob("*/scope_cases.py")):
+        cases += importlib.import_module(f"tests.{path.parent.name}.scope_cases").CASES
+    return cases
 
 
 def leaked(payload, ids) -> bool:

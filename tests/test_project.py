@@ -60,5 +60,6 @@ def test_make_test_runs_both_passes_and_fails_when_a_test_fails(tmp_path):
 def test_make_run_migrates_seeds_and_serves_on_port_5000():
     plan = subprocess.run(["make", "-n", "run"], cwd=ROOT, capture_output=True, text=True).stdout
     steps = [line for line in plan.splitlines() if "flask " in line]
-    assert "db upgrade" in steps[0] and "seed-demo --password" in steps[1]
+    assert "db upgrade" in steps[0] and "PIONEER_DEMO_PASSWORD=" in steps[1] and "seed-demo" in steps[1]
+    assert "--password" not in plan  # a password on a command line is readable by every user of the machine
     assert "run --host 127.0.0.1 --port 5000" in steps[2] and "COOKIE_SECURE=0" in steps[2]

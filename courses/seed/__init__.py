@@ -23,6 +23,7 @@ from media.models import MediaAsset
 
 from ..models import Course, LearningTask
 from ..services import assignments, catalog
+from .feedback import seed_feedback
 from .history import seed_history
 from .texts import ARTICLES, CLIPS, COURSES
 
@@ -93,11 +94,38 @@ def _ensure_course(actor: Member, org: Org, spec, assets: dict[str, MediaAsset])
     return course
 
 
-def _ensure_task(actor: Member, org: Org, title: str, courses: list[Course], days: int, note: str) -> None:
+def _ensure_task(actor: Member, org: Org, title: str, courses: list[Course], days: int, note: str,
+                 quiz_items: list[dict] | None = None) -> None:
     if db.session.scalar(select(LearningTask.id).where(LearningTask.title == title, LearningTask.org_id == org.id)):
         return
     due = (utcnow() + timedelta(days=days)).astimezone(LOCAL_TZ).replace(hour=18, minute=0, second=0, microsecond=0)
-    assignments.create_task(actor, org, title, [c.id for c in courses], due, note)
+    assignments.create_task(actor, org, title, [c.id for c in courses], due, note, quiz_items=quiz_items)
+
+
+EXAM_TASK = ("党章党规结课考试（80分以上）", "党章党规学习", 80)  # title, the course whose exam, minimum score
+
+
+def seed_links(password: str) -> None:
+    """After every package's demo: the demo branch's task whose completion is passing the 党章党规 course
+    exam with at least 80 (the quizzes seed wrote the exam and its attempts: some members pass it with
+    80 or more, some pass below 80, some fail, some never took it). Idempotent by title."""
+    from learning.seed import demo_tree
+    from learning.services import directory
+
+    tree = demo_tree()
+    organiser = _member("demo-organiser")
+    if tree is None or organiser is None:
+        return
+    title, course_title, min_score = EXAM_TASK
+    course = db.session.scalar(select(Course).where(Course.title == course_title, Course.status == "published")
+                               .order_by(Course.id.desc()))
+    exams = [e for e in directory.listing("quiz", [tree.demo_branch.id])
+             if e.kind == "course_exam" and course is not None and e.course_id == course.id]
+    if not exams:  # quizzes is not installed, or its seed made no exam for the course
+        return
+    _ensure_task(organiser, tree.demo_branch, title, [], 21,
+                 f"学完《{course_title}》后参加结课考试，成绩达到{min_score}分才算完成本任务。",
+                 quiz_items=[{"quiz_id": exams[0].id, "min_score": min_score}])
 
 
 def seed_demo(password: str) -> None:
@@ -126,3 +154,4 @@ def seed_demo(password: str) -> None:
     _ensure_task(admin, tree.committee, "党史学习教育", [courses["党史学习教育"]], 30, "")
     db.session.flush()
     seed_history(tree, list(courses.values()))
+    seed_feedback(tree)

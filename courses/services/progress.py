@@ -11,6 +11,7 @@ from learning.models import Member
 from learning.services.records import record
 
 from ..models import Course, CourseProgress, LearningTask, Lesson, LessonProgress, TaskAssignee
+from . import task_items
 
 
 def lesson_progress(member_id: int, lesson_id: int, course_id: int, lock: bool = False) -> LessonProgress:
@@ -65,18 +66,15 @@ def mark_completed(member: Member, lesson: Lesson, progress: LessonProgress, now
 
 
 def complete_tasks(member: Member, course_id: int, now: datetime) -> tuple[list[int], bool | None]:
-    """Tasks of the member that include the course; those now fully done are marked complete."""
+    """Tasks of the member that include the course; those now fully done (courses finished, quizzes
+    passed) are marked complete."""
     rows = db.session.execute(select(TaskAssignee, LearningTask).join(LearningTask).where(
         TaskAssignee.member_id == member.id)).all()
     related = [(a, t) for a, t in rows if course_id in (t.course_ids or [])]
     if not related:
         return [], None
-    done_courses = set(db.session.scalars(select(CourseProgress.course_id).where(
-        CourseProgress.member_id == member.id, CourseProgress.completed_at.is_not(None))))
-    done_courses.add(course_id)
-    for assignee, task in related:
-        if assignee.completed_at is None and set(task.course_ids) <= done_courses:
-            assignee.completed_at, assignee.on_time = now, now <= task.due_at
+    db.session.flush()  # the course's own completion is visible to the check
+    task_items.refresh(member, related, now)
     return sorted(t.id for _, t in related), all(now <= t.due_at for _, t in related)
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import aliased
 
 from learning.errors import Conflict, Invalid, NotFound
 from learning.extensions import db
@@ -26,7 +27,7 @@ from learning.timeutil import LOCAL_TZ, utcnow
 from media.models import MediaAsset
 
 from ..models import MEDIA_LESSON_KINDS, Lesson, LessonProgress, StudySession
-from ..settings import setting
+from learning.config import setting
 from . import catalog
 from .progress import course_progress, lesson_progress, mark_completed
 
@@ -88,12 +89,40 @@ def _validate(kind: str, length: float, beats: list[dict], batch: bool) -> None:
         raise Invalid("Some heartbeats are not possible.", {"beats": errors} if batch else errors["0"])
 
 
-def _is_superseded(session: StudySession, now: datetime) -> bool:
+def _newer_open(member_id: int, session_id):
+    """The id of an open session of the member newer than `session_id` (a select, or a scalar subquery)."""
+    other = aliased(StudySession)
+    return select(other.id).where(other.member_id == member_id, other.ended_at.is_(None),
+                                  other.id > session_id).limit(1)
+
+
+def _for_beat(member: Member, session_id: int) -> tuple[StudySession, LessonProgress, int | None]:
+    """The caller's session and its lesson progress, both locked, and a newer open session's id if any.
+
+    One statement, the beat's only read (the member comes from the auth cache). A session whose
+    progress row is missing (deleted by hand) takes the longer way, which creates it.
+    """
+    row = db.session.execute(
+        select(StudySession, LessonProgress, _newer_open(member.id, StudySession.id).scalar_subquery())
+        .join(LessonProgress, and_(LessonProgress.member_id == StudySession.member_id,
+                                   LessonProgress.lesson_id == StudySession.lesson_id))
+        .where(StudySession.id == session_id, StudySession.member_id == member.id)
+        .with_for_update(of=[StudySession, LessonProgress])).first()
+    if row is not None:
+        return row[0], row[1], row[2]
+    session = own_session(member, session_id)
+    progress = lesson_progress(session.member_id, session.lesson_id, session.course_id, lock=True)
+    return session, progress, db.session.scalar(_newer_open(session.member_id, session.id))
+
+
+_UNKNOWN = object()
+
+
+def _is_superseded(session: StudySession, now: datetime, newer=_UNKNOWN) -> bool:
     if session.superseded_at is not None:
         return True
-    newer = db.session.scalar(select(StudySession.id).where(
-        StudySession.member_id == session.member_id, StudySession.ended_at.is_(None),
-        StudySession.id > session.id).limit(1))
+    if newer is _UNKNOWN:
+        newer = db.session.scalar(_newer_open(session.member_id, session.id))
     if newer is not None:  # opened concurrently with this one: the newer wins
         session.superseded_at = now
         return True
@@ -115,21 +144,26 @@ def _mark_coverage(progress: LessonProgress, length: float, start: float, end: f
 
 def heartbeat(member: Member, session_id: int, beats: list[dict], batch: bool = False) -> dict:
     """Apply one heartbeat or a batch of them to the member's session; credit what the rules allow."""
-    session = own_session(member, session_id)
+    session, progress, newer = _for_beat(member, session_id)
     if session.ended_at is not None:
         raise Conflict("This study session has ended.")
     _validate(session.lesson_kind, session.length_s, beats, batch)
-    return apply_beats(session, beats, utcnow(), batch)
+    return apply_beats(session, beats, utcnow(), batch, progress=progress, newer=newer)
 
 
-def apply_beats(session: StudySession, beats: list[dict], now: datetime, batch: bool) -> dict:
-    """The crediting rules over beats received at server time `now` (see the module docstring)."""
+def apply_beats(session: StudySession, beats: list[dict], now: datetime, batch: bool, *,
+                progress: LessonProgress | None = None, newer=_UNKNOWN) -> dict:
+    """The crediting rules over beats received at server time `now` (see the module docstring).
+
+    `progress` (locked) and `newer` (a newer open session's id, or None) when the caller has read them.
+    """
     tol = float(setting("STUDY_TOLERANCE_S"))
     max_speed, min_speed = float(setting("STUDY_MAX_SPEED")), float(setting("STUDY_MIN_SPEED"))
     kind, length = session.lesson_kind, session.length_s
     media = kind in MEDIA_LESSON_KINDS
-    progress = lesson_progress(session.member_id, session.lesson_id, session.course_id, lock=True)
-    superseded = _is_superseded(session, now)
+    if progress is None:
+        progress = lesson_progress(session.member_id, session.lesson_id, session.course_id, lock=True)
+    superseded = _is_superseded(session, now, newer)
     budget = max(0.0, (now - session.last_beat_at).total_seconds()) + tol
     session_room = (now - session.started_at).total_seconds() + tol - session.credited_s
     offset_ms = 0.0

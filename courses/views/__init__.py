@@ -5,4 +5,4 @@ bp = Blueprint("courses", __name__, template_folder="../templates", static_folde
                static_url_path="/courses-static")
 blueprints = [bp]
 
-from . import editor, learner, tasks  # noqa: E402,F401  (routes register on bp)
+from . import editor, feedback, learner, tasks  # noqa: E402,F401  (routes register on bp)

@@ -3,25 +3,27 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
+from sqlalchemy import func
 
+from learning.auth import actor
 from learning.errors import DomainError
 from learning.extensions import db
+from learning.fields import db_int
 from learning.models import Org
 from learning.services import scope
+from learning.services.pagination import listing, sort_keys
+from learning.views.common import form_action
 
 from ..models import LESSON_KINDS, Course
-from ..services import catalog
+from ..services import catalog, feedback
 from . import bp
 from .learner import KIND_LABELS
 
 
-def _me():
-    return current_user._get_current_object()
-
 
 def _require_manager():
-    me = _me()
+    me = actor()
     if not scope.holds_anywhere(me, "course.manage"):
         abort(404)
     return me
@@ -41,21 +43,33 @@ def _int_or_none(raw):
     if not raw:
         return None
     try:
-        return int(raw)
+        return db_int(raw)
     except ValueError:
         raise DomainError(_("Please enter a number.")) from None
+
+
+COURSE_SORTS = {"newest": (func.coalesce(Course.published_at, Course.created_at),), "title": (Course.title,),
+                "status": (Course.status, Course.title)}
+COURSE_SORT_LABELS = {"-newest": lambda: _("Newest first"), "newest": lambda: _("Oldest first"),
+                      "title": lambda: _("Title A–Z"), "-title": lambda: _("Title Z–A"),
+                      "status": lambda: _("By status"), "-status": lambda: _("By status, reversed")}
 
 
 @bp.route("/courses/manage")
 @login_required
 def manage():
-    """Every course in the organiser's reach, any status."""
+    """Every course in the organiser's reach, any status: searched, sorted, paginated."""
     me = _require_manager()
     status = request.args.get("status") or None
-    courses = catalog.search_courses(me, (request.args.get("q") or "").strip()[:100] or None,
-                                     status=status if status in ("draft", "published", "archived") else None)
-    courses = [c for c in courses if scope.holds(me, "course.read", c.org)]
-    return render_template("courses/manage.html", courses=courses, status=status, q=request.args.get("q", ""))
+    status = status if status in ("draft", "published", "archived") else None
+    stmt = catalog.visible_courses(me).where(scope.org_clause(me, "course.read"))
+    if status:
+        stmt = stmt.where(Course.status == status)
+    page = listing(stmt, request.args, sorts=COURSE_SORTS, default="-newest", tie=Course.id,
+                   search=(Course.title, Course.summary), extra={"status": status})
+    return render_template("courses/manage.html", courses=page.items, status=status, q=page.q, listing=page,
+                           sort_options=[(k, COURSE_SORT_LABELS[k]()) for k in sort_keys(COURSE_SORTS)],
+                           ratings=feedback.rating_averages([c.id for c in page.items]))
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -74,7 +88,6 @@ def new_course():
             db.session.rollback()
             flash(_(exc.message), "error")
         else:
-            db.session.commit()
             flash(_("Course created as a draft. Add lessons, then publish it."), "success")
             return redirect(url_for("courses.edit_course", course_id=course.id))
     return render_template("courses/course_form.html", course=None, orgs=orgs, form=form), \
@@ -82,28 +95,22 @@ def new_course():
 
 
 def _managed(course_id: int) -> Course:
-    return catalog.require_course(_me(), course_id, manage=True)
+    return catalog.require_course(actor(), course_id, manage=True)
 
 
 @bp.route("/courses/<int:course_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_course(course_id: int):
     """The course editor: details, lessons in order, adding lessons, publishing."""
-    me = _me()
+    me = actor()
     course = _managed(course_id)
     if request.method == "POST":
         form = request.form
-        try:
-            catalog.update_course(me, course, title=form.get("title", ""), summary=form.get("summary", ""),
-                                  tags=_tags(form.get("tags", "")),
-                                  audience_org_id=_int_or_none(form.get("audience_org_id")) or course.org_id)
-        except DomainError as exc:
-            db.session.rollback()
-            flash(_(exc.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Saved."), "success")
-        return redirect(url_for("courses.edit_course", course_id=course_id))
+        here = url_for("courses.edit_course", course_id=course_id)
+        return form_action(lambda: catalog.update_course(
+            me, course, title=form.get("title", ""), summary=form.get("summary", ""), tags=_tags(form.get("tags", "")),
+            audience_org_id=_int_or_none(form.get("audience_org_id")) or course.org_id),
+            done=_("Saved."), to=here, error_to=here).response
     return render_template("courses/editor.html", course=course, orgs=_orgs(me), kinds=LESSON_KINDS,
                            kind_labels=KIND_LABELS, ready={l.id: catalog.lesson_is_ready(l) for l in course.lessons})
 
@@ -117,7 +124,6 @@ def _act(course_id: int, action, success: str):
         if exc.errors and isinstance(exc.errors.get("lessons"), list):
             flash(", ".join(exc.errors["lessons"]), "error")
     else:
-        db.session.commit()
         flash(success, "success")
     return redirect(url_for("courses.edit_course", course_id=course_id))
 
@@ -142,7 +148,7 @@ def archive_course(course_id: int):
 @login_required
 def add_lesson(course_id: int):
     """Add a lesson from the editor form (article text, media asset id, or a PDF upload)."""
-    me = _me()
+    me = actor()
     course = _managed(course_id)
     form = request.form
 
@@ -165,7 +171,7 @@ def add_lesson(course_id: int):
 @login_required
 def edit_lesson(lesson_id: int):
     """Edit one lesson: title, article text, media asset, PDF, reading time."""
-    me = _me()
+    me = actor()
     lesson = catalog.require_lesson(me, lesson_id, manage=True)
     if request.method == "POST":
         form = request.form
@@ -186,7 +192,6 @@ def edit_lesson(lesson_id: int):
             db.session.rollback()
             flash(_(exc.message), "error")
             return redirect(url_for("courses.edit_lesson", lesson_id=lesson_id))
-        db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("courses.edit_course", course_id=lesson.course_id))
     return render_template("courses/lesson_form.html", lesson=lesson, kind_labels=KIND_LABELS)
@@ -196,7 +201,7 @@ def edit_lesson(lesson_id: int):
 @login_required
 def move_lesson(lesson_id: int):
     """Move a lesson one place up or down."""
-    lesson = catalog.require_lesson(_me(), lesson_id, manage=True)
+    lesson = catalog.require_lesson(actor(), lesson_id, manage=True)
     course = lesson.course
     ids = [l.id for l in course.lessons]
     i = ids.index(lesson.id)
@@ -210,7 +215,7 @@ def move_lesson(lesson_id: int):
 @login_required
 def delete_lesson(lesson_id: int):
     """Remove a lesson from a draft."""
-    lesson = catalog.require_lesson(_me(), lesson_id, manage=True)
+    lesson = catalog.require_lesson(actor(), lesson_id, manage=True)
     course_id = lesson.course_id
     return _act(course_id, lambda: catalog.delete_lesson(lesson), _("Lesson removed."))
 

@@ -5,23 +5,22 @@ import json
 
 from flask import render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
 
+from learning.auth import actor
 from learning.extensions import db
 from learning.services import scope
-from learning.ui import register_home_panel, register_nav
+from learning.services.pagination import listing_of, sort_keys
 
 from ..models import Course, CourseProgress, LessonProgress
 from ..services import assignments, catalog, player, study
-from ..settings import setting
+from learning.config import setting
 from . import bp
+from .feedback import rating_context
 
 KIND_LABELS = {"article": "Article", "video": "Video", "audio": "Audio", "document": "Document"}
 
-
-def _me():
-    return current_user._get_current_object()
 
 
 def _course_progress(member, courses) -> dict[int, CourseProgress]:
@@ -44,16 +43,30 @@ def continue_learning(member, limit: int = 3) -> list[dict]:
     return [{"course": c, "progress": p, "total": len(c.lessons)} for p, c in rows if c.id in visible][:limit]
 
 
+CATALOGUE_SORTS = {"newest": lambda c: (c.published_at or c.created_at, c.id), "title": lambda c: c.title}
+CATALOGUE_SORT_LABELS = {"-newest": lambda: _("Newest first"), "newest": lambda: _("Oldest first"),
+                         "title": lambda: _("Title A–Z"), "-title": lambda: _("Title Z–A")}
+
+
 @bp.route("/courses")
 @login_required
 def catalogue():
     """The catalogue: search, tags, continue where you left off, progress per course."""
-    me = _me()
+    me = actor()
     q, tag = (request.args.get("q") or "").strip()[:100], (request.args.get("tag") or "").strip()[:30]
-    published = [c for c in catalog.search_courses(me, q or None, tag or None) if c.status == "published"]
-    all_tags = sorted({t for c in catalog.search_courses(me) if c.status == "published" for t in (c.tags or [])})
-    return render_template("courses/catalogue.html", courses=published, q=q, tag=tag, tags=all_tags,
-                           progress=_course_progress(me, published), resume=continue_learning(me) if not q else [],
+    everything = catalog.search_courses(me, status="published")
+    all_tags = sorted({t for c in everything for t in (c.tags or [])})
+    published = [c for c in catalog.search_courses(me, q or None, tag or None, status="published")] \
+        if (q or tag) else everything
+    page = listing_of(published, request.args, sorts=CATALOGUE_SORTS, default="-newest", per_page=24,
+                      extra={"tag": tag})
+    from learning.services import guidance
+
+    suggestions = guidance.suggest(me, kinds=("course", "task")) if not (q or tag) else None
+    return render_template("courses/catalogue.html", courses=page.items, listing=page, q=q, tag=tag, tags=all_tags,
+                           sort_options=[(k, CATALOGUE_SORT_LABELS[k]()) for k in sort_keys(CATALOGUE_SORTS)],
+                           progress=_course_progress(me, page.items), resume=continue_learning(me) if not q else [],
+                           guidance=suggestions if suggestions and suggestions.suggestions else None,
                            can_manage=scope.holds_anywhere(me, "course.manage"))
 
 
@@ -61,7 +74,7 @@ def catalogue():
 @login_required
 def course_page(course_id: int):
     """One course: summary, lessons with the member's progress, start or continue."""
-    me = _me()
+    me = actor()
     course = catalog.require_course(me, course_id)
     rows = db.session.scalars(select(LessonProgress).where(LessonProgress.member_id == me.id,
                                                            LessonProgress.course_id == course.id))
@@ -74,14 +87,15 @@ def course_page(course_id: int):
         next_lesson = next((l for l in course.lessons if l.id == cp.last_lesson_id), next_lesson)
     return render_template("courses/course.html", course=course, lesson_progress=lesson_progress, cp=cp,
                            next_lesson=next_lesson, kinds=KIND_LABELS,
-                           can_manage=scope.holds(me, "course.manage", course.org))
+                           can_manage=scope.holds(me, "course.manage", course.org),
+                           **rating_context(me, course, cp))
 
 
 @bp.route("/lessons/<int:lesson_id>")
 @login_required
 def lesson_page(lesson_id: int):
     """A lesson: the player (video/audio), the article, or the document, with study tracking."""
-    me = _me()
+    me = actor()
     lesson = catalog.require_lesson(me, lesson_id)
     course = lesson.course
     lessons = course.lessons
@@ -109,7 +123,7 @@ def lesson_page(lesson_id: int):
 @login_required
 def lesson_document(lesson_id: int):
     """The PDF of a document lesson, for those who may see the lesson."""
-    lesson = catalog.require_lesson(_me(), lesson_id)
+    lesson = catalog.require_lesson(actor(), lesson_id)
     response = send_file(catalog.document_file(lesson), mimetype="application/pdf", download_name=lesson.document_name,
                          conditional=True, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
@@ -125,12 +139,3 @@ def _home_panel(member) -> dict | None:
     if not tasks and not resume:
         return None
     return {"tasks": tasks, "resume": resume}
-
-
-register_home_panel("courses/panel_home.html", _home_panel, order=20)
-register_nav("courses.catalogue", lambda: _("Courses"), order=20)
-register_nav("courses.my_tasks", lambda: _("My tasks"), order=21)
-register_nav("courses.manage", lambda: _("Manage courses"),
-             visible=lambda m: scope.holds_anywhere(m, "course.manage"), order=60)
-register_nav("courses.manage_tasks", lambda: _("Learning tasks"),
-             visible=lambda m: scope.holds_anywhere(m, "task.read"), order=61)

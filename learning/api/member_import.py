@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l, lazy_ngettext
 from .. import schemas as s
 from ..auth import actor
 from ..errors import Forbidden
-from ..extensions import db
 from ..services import member_import, scope
 from .base import ApiBlueprint
 
@@ -42,13 +41,12 @@ def import_members(data):
     if org is None:
         _require_member_manager(me_)
     upload = data["file"]
-    result = member_import.import_members(me_, org, upload, upload.filename or "", data["initial_password"])
+    result = member_import.import_members(me_, org, upload, upload.filename or "")
     if result.errors:
         bad_rows = len({e["row"] for e in result.errors})
         raise member_import.ImportRejected(
             lazy_ngettext("%(num)s row has errors; nothing was imported.",
                           "%(num)s rows have errors; nothing was imported.", bad_rows), result.errors)
-    db.session.commit()
     return result
 
 

@@ -3,17 +3,21 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from .. import schemas as s
 from ..auth import actor
 from ..errors import Invalid
 from ..extensions import db
 from ..models import LearningRecord, Member, Org
-from ..services import members as member_service, scope
+from ..services import activation, members as member_service, scope
+from ..services.pagination import paginate
+from ..services.records import shown_result
 from ..timeutil import as_utc
 from .base import ApiBlueprint
 
+RECORD_FIELDS = ("id", "member_id", "org_id", "verb", "object_type", "object_id", "object_name", "duration_s",
+                 "occurred_at", "source")
 members_blp = ApiBlueprint("Members", __name__, url_prefix="/api/v1/members", description="Members")
 
 
@@ -27,15 +31,12 @@ def member_page(me_: Member, query: dict, org: Org | None) -> dict:
         stmt = stmt.where(or_(Member.name.like(like), Member.username.like(like), Member.mobile.like(like)))
     if query.get("status"):
         stmt = stmt.where(Member.status == query["status"])
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    items = db.session.scalars(stmt.order_by(Member.id).offset((query["page"] - 1) * query["per_page"])
-                               .limit(query["per_page"])).all()
-    return {"items": items, "total": total, "page": query["page"], "per_page": query["per_page"]}
+    return paginate(stmt.order_by(Member.id), query)
 
 
 @members_blp.route("")
 class MemberList(MethodView):
-    @members_blp.arguments(s.MemberQuerySchema, location="query")
+    @members_blp.arguments(s.MemberQuerySchema, location="query", error_status_code=400)
     @members_blp.response(200, s.MemberPageSchema)
     def get(self, query):
         """Members in the caller's scope (a member sees only themself)."""
@@ -44,15 +45,13 @@ class MemberList(MethodView):
         return member_page(me_, query, org)
 
     @members_blp.arguments(s.MemberCreateSchema)
-    @members_blp.response(201, s.MemberSchema)
+    @members_blp.response(201, s.MemberCreateSchema)
     def post(self, data):
-        """Add a member to a branch in the caller's scope; they must change the initial password."""
+        """Add a member to a branch in the caller's scope; the response carries their one-time activation code."""
         me_ = actor()
         org = scope.require_org(me_, data.pop("org_id"), "member.manage")
-        password = data.pop("initial_password")
-        member = member_service.create_member(org, password=password, must_change_password=True,
-                                              recorded_by=me_, **data)
-        db.session.commit()
+        member = member_service.create_member(org, must_change_password=True, recorded_by=me_, **data)
+        member.activation_code, member.activation_expires_at = activation.issue_code(member, me_)
         return member
 
 
@@ -70,10 +69,9 @@ class MemberItem(MethodView):
         me_ = actor()
         member = scope.require_member(me_, member_id, "member.manage", allow_self=False)
         status = data.pop("status", None)
-        member_service.update_member(member, **data)
+        member_service.update_member(member, by=me_, **data)
         if status:
             member_service.set_status(member, status, by=me_)
-        db.session.commit()
         return member
 
 
@@ -86,7 +84,6 @@ def transfer_member(data, member_id):
     member = scope.require_member(me_, member_id, "member.manage", allow_self=False)
     to_org = scope.require_org(me_, data["to_org_id"], "member.manage")
     member_service.transfer(member, to_org, reason=data["reason"], by=me_)
-    db.session.commit()
     return member_service.history(member)
 
 
@@ -102,7 +99,8 @@ def member_history(member_id):
 @members_blp.response(200, s.RecordSchema(many=True))
 def member_records(query, member_id):
     """A member's learning records, newest first, optionally between `from` and `to`."""
-    member = scope.require_member(actor(), member_id, "record.read")
+    me_ = actor()
+    member = scope.require_member(me_, member_id, "record.read")
     start, end = (as_utc(query[k]) if query[k] else None for k in ("start", "end"))  # naive means UTC
     if start and end and start > end:
         raise Invalid(_l("'from' must not be after 'to'."), {"from": ["after_to"]})
@@ -111,4 +109,17 @@ def member_records(query, member_id):
         stmt = stmt.where(LearningRecord.occurred_at >= start)
     if end:
         stmt = stmt.where(LearningRecord.occurred_at <= end)
-    return db.session.scalars(stmt.order_by(LearningRecord.occurred_at.desc()).limit(query["limit"])).all()
+    rows = db.session.scalars(stmt.order_by(LearningRecord.occurred_at.desc()).limit(query["limit"])).all()
+    return [{c: getattr(rec, c) for c in RECORD_FIELDS} | {"result": shown_result(rec, me_)} for rec in rows]
+
+
+@members_blp.route("/<int:member_id>/activation-code", methods=["POST"])
+@members_blp.response(201, s.ActivationIssuedSchema)
+def issue_activation_code(member_id):
+    """A new one-time activation code (the reset flow): the member's password, sessions and tokens end."""
+    me_ = actor()
+    member = scope.require_member(me_, member_id, "member.manage", allow_self=False)
+    member_service.check_may_reset(me_, member)
+    code, expires_at = activation.issue_code(member, me_)
+    return {"member_id": member.id, "username": member.username, "name": member.name, "code": code,
+            "expires_at": expires_at}

@@ -31,7 +31,6 @@ class OrgList(MethodView):
             raise Invalid(_l("A new organisation needs a parent."), {"parent_id": ["required"]})
         parent = scope.require_org(actor(), data["parent_id"], "org.manage")
         org = org_service.create_org(data["name"], data["kind"], parent)
-        db.session.commit()
         return org
 
 
@@ -59,14 +58,12 @@ class OrgItem(MethodView):
             org_service.rename_org(org, data["name"])
         if "parent_id" in data and data["parent_id"] != org.parent_id:
             org = _move(me_, org, data["parent_id"])
-        db.session.commit()
         return org
 
     @orgs_blp.response(200, s.OrgSchema)
     def delete(self, org_id):
         """Close an org (refused while it has members)."""
         org = org_service.close_org(scope.require_org(actor(), org_id, "org.manage"))
-        db.session.commit()
         return org
 
 
@@ -87,7 +84,7 @@ def org_tree(query, org_id):
 
 
 @orgs_blp.route("/<int:org_id>/members")
-@orgs_blp.arguments(s.MemberQuerySchema, location="query")
+@orgs_blp.arguments(s.MemberQuerySchema, location="query", error_status_code=400)
 @orgs_blp.response(200, s.MemberPageSchema)
 def org_members(query, org_id):
     """Members of an org's subtree, searchable and paginated."""

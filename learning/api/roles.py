@@ -5,7 +5,6 @@ from flask.views import MethodView
 
 from .. import schemas as s
 from ..auth import actor
-from ..extensions import db
 from ..services import roles as role_service, scope
 from .base import ApiBlueprint
 
@@ -30,7 +29,6 @@ class OrgRoles(MethodView):
         org = scope.require_org(me_, org_id, "role.manage")
         member = scope.require_member(me_, data["member_id"], "role.manage", allow_self=True)
         row, created = role_service.grant(member, data["role"], org)
-        db.session.commit()
         return row, 201 if created else 200
 
 
@@ -40,4 +38,3 @@ def revoke_role(grant_id):
     """Take a role grant away (not one's own last admin grant)."""
     me_ = actor()
     role_service.revoke(me_, role_service.require_grant(me_, grant_id))
-    db.session.commit()

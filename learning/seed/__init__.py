@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Member, Org
-from ..services import accounts, members as member_service, orgs as org_service
-from .roster import BRANCHES, COMMITTEE, DEMO_ACCOUNTS, SCHOOL, MemberSpec, build_roster
+from ..models import Member, Org, PolicyPresetChoice
+from ..services import accounts, members as member_service, orgs as org_service, policy as policy_service
+from ..services.policy import JIANFU_2024, PLATFORM, ZHENGWU_2026
+from .notices import seed_notices
+from .roster import BRANCHES, COMMITTEE, DEMO_ACCOUNTS, GOV, SCHOOL, MemberSpec, build_roster
 
 DEMO_USERNAMES = tuple(spec[0] for spec in DEMO_ACCOUNTS)
 
@@ -118,6 +120,24 @@ def seed_demo(password: str) -> None:
         for role, org_name in spec.roles:
             member_service.grant_role(member, role, tree.orgs[org_name])
     db.session.flush()
+    seed_notices(tree)
+    _ensure_presets(tree)
+
+
+#: which burden-reduction preset each demo org chose (the rest inherit): the county follows the 2024
+#: rules, its government organs the stricter 2026 rules for government apps (locked), and the demo
+#: school keeps the platform's own features for its members
+DEMO_PRESETS = ((COMMITTEE, JIANFU_2024, False), (GOV, ZHENGWU_2026, True), (SCHOOL, PLATFORM, False))
+
+
+def _ensure_presets(tree: DemoTree) -> None:
+    """Apply each demo org's preset once, as demo-admin (a second run finds the choice and writes nothing)."""
+    admin = db.session.scalar(select(Member).where(Member.username == "demo-admin"))
+    chosen = set(db.session.scalars(select(PolicyPresetChoice.org_id)))
+    for org_name, preset, lock in DEMO_PRESETS:
+        org = tree.orgs[org_name]
+        if org.id not in chosen:
+            policy_service.apply_preset(org, preset, lock=lock, by=admin)
 
 
 def seed_people(password: str) -> None:

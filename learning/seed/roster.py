@@ -9,6 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..timeutil import local_day, utcnow
 from .names import (GIVEN_FEMALE_1, GIVEN_FEMALE_2, GIVEN_MALE_1, GIVEN_MALE_2, MOBILE_PREFIXES, MODERN,
                     SURNAMES, pinyin)
 
@@ -76,7 +77,7 @@ DEMO_ACCOUNTS = (
 
 def anchor_day() -> date:
     """The reference day for generated dates (never in the future)."""
-    return min(ANCHOR_DAY, date.today())
+    return min(ANCHOR_DAY, local_day(utcnow()))
 
 
 class _Generator:

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from ..errors import DomainError, Invalid
 from ..extensions import db
 from ..models import ApiToken, Member
-from ..timeutil import utcnow
+from ..timeutil import local_day, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -43,10 +43,18 @@ def check_password_strength(password: str) -> None:
 
 
 def set_password(member: Member, password: str, *, must_change: bool = False) -> None:
-    """Give a member a new password."""
+    """Give a member a new password; every session and bearer token of theirs ends with the old one."""
     check_password_strength(password)
     member.password_hash = hash_password(password)
     member.must_change_password = must_change
+    end_sessions(member)
+
+
+def end_sessions(member: Member) -> None:
+    """End every cookie session (their version no longer matches) and revoke every bearer token."""
+    member.session_version = (member.session_version or 0) + 1
+    if member.id is not None:
+        revoke_all_tokens(member)
 
 
 def find_login(login: str) -> Member | None:
@@ -72,6 +80,17 @@ def authenticate(login: str, password: str) -> Member:
     return member
 
 
+def record_login(member: Member, source: str) -> bool:
+    """Write the `logged_in` record of the member's first real login of this China-local day (page or API);
+    later logins that day write nothing. A login is never activity (learning.services.activity); whether
+    it earns points is the scoring policy's choice. Returns whether this login was the day's first."""
+    from .records import record
+
+    now = utcnow()
+    return record(member, "logged_in", "app", None, idempotency_key=f"login:{member.id}:{local_day(now).isoformat()}",
+                  occurred_at=now, source=source).created
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -87,11 +106,43 @@ def issue_token(member: Member) -> tuple[str, ApiToken]:
 
 
 def member_for_token(plain: str) -> Member | None:
-    """The member behind a valid (unexpired, unrevoked) bearer token."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
-    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+    """The member behind a valid (unexpired, unrevoked) bearer token.
+
+    Answered from the process's auth cache when it can (learning.authcache: revocations reach every
+    process within a second), else from the database, whose answer the cache then keeps.
+    """
+    from ..authcache import attach, auth_cache, snapshot
+
+    digest, now, cache = _digest(plain), utcnow(), auth_cache()
+    member_id = cache.token(digest, now)
+    if member_id is not None:
+        data = cache.member(member_id)
+        if data is not None:
+            return attach(db.session, data) if data["member"]["status"] == "active" else None
+    generation = cache.generation
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    return row.member if row.member.is_active else None
+    member = row.member
+    if not member.is_active:
+        return None
+    cache.store(generation, member.id, snapshot(member), digest, row.expires_at)
+    return member
+
+
+def member_by_id(member_id: int) -> Member | None:
+    """A member by id (a cookie session's), from the auth cache when it holds them."""
+    from ..authcache import attach, auth_cache, snapshot
+
+    cache = auth_cache()
+    data = cache.member(member_id)
+    if data is not None:
+        return attach(db.session, data)
+    generation = cache.generation
+    member = db.session.get(Member, member_id)
+    if member is not None:
+        cache.store(generation, member.id, snapshot(member))
+    return member
 
 
 def revoke_token(plain: str) -> bool:

@@ -1,9 +1,10 @@
 """Bulk import of members from an XLSX or CSV file with Chinese headers (成员批量导入).
 
 The whole file is checked before anything is written: every bad row is reported with its
-spreadsheet row number, and if any row is bad nothing is imported. The organiser's initial
-password is hashed once for the batch and the rows are inserted in bulk, so a 2,000-row
-file imports within one request.
+spreadsheet row number, and if any row is bad nothing is imported. There is no shared
+initial password: each imported member gets a one-time activation code (hashed with SHA-256,
+not argon2, as the code is random), and the rows are inserted in bulk, so a 2,000-row file
+imports within one request.
 """
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Member, MembershipHistory, Org
 from ..timeutil import utcnow
-from . import accounts, scope
+from . import activation, scope
 from .members import MOBILE_RE, USERNAME_RE
 from .orgs import MEMBER_ORG_KINDS
-from .spreadsheet import SpreadsheetRejected, Table, TemplateColumn, file_error, read_table, write_csv, write_xlsx
+from .spreadsheet import (SpreadsheetRejected, Table, TemplateColumn, excel_date, file_error, read_table, write_csv,
+                          write_xlsx)
 
 MAX_NAME = 64
 LOOKUP_CHUNK = 400  # bound parameters per IN (...) query
@@ -76,6 +78,8 @@ class ImportResult:
 
     imported: int
     errors: list[dict] = field(default_factory=list)
+    activation_codes: list[dict] = field(default_factory=list)
+    activation_expires_at: datetime | None = None
 
 
 @dataclass
@@ -141,9 +145,7 @@ def parse_date(value: Any) -> date | None:
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if 1 <= value < 2958466:  # Excel's serial range, 1900-01-01 … 9999-12-31
-            from openpyxl.utils.datetime import from_excel
-
-            return from_excel(value).date()
+            return excel_date(value)
         raise ValueError(value)
     text = cell_text(value)
     match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
@@ -307,20 +309,12 @@ def check_rows(actor: Member, within: Org | None, table: Table) -> list[Row]:
     return rows
 
 
-def check_initial_password(password: str) -> None:
-    """The organiser's initial password must be strong enough to keep until first login."""
-    try:
-        accounts.check_password_strength(password)
-    except Invalid as exc:
-        raise Invalid(exc.message, {"initial_password": exc.errors["password"]}) from None
-
-
-def insert_members(rows: list[Row], password_hash: str, actor: Member) -> int:
-    """Bulk-insert the checked rows and their membership history; returns how many."""
+def insert_members(rows: list[Row], actor: Member) -> list[int]:
+    """Bulk-insert the checked rows (no password: each gets an activation code) and their history; their ids."""
     now = utcnow()
     fields = ("name", "username", "mobile", "gender", "birth_date", "joined_party_on", "member_type")
     values = [{**{k: row.values[k] for k in fields}, "org_id": row.values["org"].id, "status": "active",
-               "password_hash": password_hash, "must_change_password": True, "created_at": now}
+               "password_hash": None, "must_change_password": True, "created_at": now}
               for row in rows]
     try:
         ids = db.session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), values).all()
@@ -329,27 +323,29 @@ def insert_members(rows: list[Row], password_hash: str, actor: Member) -> int:
              "recorded_by_id": actor.id} for member_id, value in zip(ids, values)])
     except IntegrityError:  # an account with one of these logins was created meanwhile
         raise Conflict(_l("Some usernames or mobile numbers were taken while importing; try again.")) from None
-    return len(ids)
+    return list(ids)
 
 
-def import_members(actor: Member, org: Org | None, upload: bytes | BinaryIO, filename: str,
-                   initial_password: str) -> ImportResult:
+def import_members(actor: Member, org: Org | None, upload: bytes | BinaryIO, filename: str) -> ImportResult:
     """Check a whole XLSX/CSV file of members, then import all of it or nothing.
 
     `org` (optional) narrows the branches rows may name and is the branch of rows that
     leave 所在支部 blank. Raises SpreadsheetRejected for a file that cannot be read;
-    returns the row errors (and imports nothing) when any row is bad.
+    returns the row errors (and imports nothing) when any row is bad. Each imported member
+    gets a one-time activation code (learning.services.activation), returned this once.
     """
-    check_initial_password(initial_password)
     table = read_table(_read_upload(upload), filename)
     rows = check_rows(actor, org, table)
     errors = [error for row in rows for error in row.errors]
     if errors:
         return ImportResult(0, errors)
-    password_hash = accounts.hash_password(initial_password)  # once for the whole batch
-    imported = insert_members(rows, password_hash, actor)
+    ids = insert_members(rows, actor)
+    codes = activation.issue_codes(ids, actor)
     db.session.expire_all()
-    return ImportResult(imported, [])
+    handed_out = [{"row": row.number, "member_id": member_id, "name": row.values["name"],
+                   "username": row.values["username"], "mobile": row.values["mobile"], "code": codes[member_id]}
+                  for row, member_id in zip(rows, ids)]
+    return ImportResult(len(ids), [], handed_out, activation.expiry())
 
 
 # ---- templates -----------------------------------------------------------------------

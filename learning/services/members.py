@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..errors import Conflict, Forbidden, Invalid
-from ..events import member_transferred
+from ..events import member_created, member_transferred
 from ..extensions import db
 from ..models import GENDERS, MEMBER_STATUSES, MEMBER_TYPES, ROLES, Member, MembershipHistory, Org, RoleGrant
 from ..timeutil import utcnow
@@ -73,12 +73,18 @@ def create_member(org: Org, *, password: str | None = None, password_hash: str |
     db.session.flush()
     db.session.add(MembershipHistory(member_id=member.id, org_id=org.id, valid_from=member.created_at,
                                      reason="created", recorded_by_id=recorded_by.id if recorded_by else None))
+    member_created.send(member)
     return member
 
 
-def update_member(member: Member, **fields) -> Member:
-    """Edit a member's branch record fields."""
+LOGIN_FIELDS = ("username", "mobile")
+
+
+def update_member(member: Member, by: Member | None = None, **fields) -> Member:
+    """Edit a member's branch record fields; their login fields only by someone who outranks their roles."""
     fields = {k: v for k, v in fields.items() if k in EDITABLE}
+    if by is not None and any(k in fields and fields[k] != getattr(member, k) for k in LOGIN_FIELDS):
+        _check_manages_roles_of(by, member)  # else an organiser could take over the admin's login
     errors = validate_fields(fields, current=member)
     if errors:
         raise Invalid("The member's details are not valid.", errors)
@@ -90,6 +96,18 @@ def update_member(member: Member, **fields) -> Member:
 def _check_may_deactivate(by: Member, member: Member) -> None:
     if by.id == member.id:
         raise Conflict(_l("You cannot deactivate your own account."))
+    _check_manages_roles_of(by, member)
+
+
+def check_may_reset(by: Member, member: Member) -> None:
+    """Whether `by` may reset the account (issue a new activation code): not their own, not a superior's."""
+    if by.id == member.id:
+        raise Conflict(_l("Change your own password instead of resetting your account."))
+    _check_manages_roles_of(by, member)
+
+
+def _check_manages_roles_of(by: Member, member: Member) -> None:
+    """Refuse changing the account of someone holding roles the caller could not grant."""
     if any(not scope.holds(by, "role.manage", grant.org) for grant in member.grants):
         # an organiser must not lock out, say, the committee admin who lives in their branch
         raise Forbidden(_l("This member holds roles beyond what you manage; an admin over them must do it."))
@@ -103,13 +121,15 @@ def set_status(member: Member, status: str, by: Member | None = None) -> Member:
         _check_may_deactivate(by, member)
     member.status = status
     if status != "active":
-        accounts.revoke_all_tokens(member)
+        accounts.end_sessions(member)
     return member
 
 
 def transfer(member: Member, to_org: Org, *, reason: str, by: Member | None = None) -> MembershipHistory:
     """Move a member to another branch; history keeps where past records belong."""
     _check_branch(to_org)
+    if by is not None:
+        _check_manages_roles_of(by, member)
     if to_org.id == member.org_id:
         raise Conflict("The member already belongs to that organisation.")
     if not (reason or "").strip():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import false, or_, select
 
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, NotFound, OwnBenefit
 from ..extensions import db
 from ..models import Member, Org
 
@@ -22,7 +22,8 @@ def define_capability(name: str, roles: set[str] | frozenset[str]) -> None:
     CAPABILITIES[name] = frozenset(roles)
 
 
-for _name, _roles in {
+#: the base's own capabilities (learning.register declares them; packages declare theirs in their register)
+CORE_CAPABILITIES = {
     "org.read": {"member", "organiser", "reviewer", "host", "admin"},
     "org.manage": {"admin"},
     "member.read": {"organiser", "reviewer", "admin"},
@@ -31,8 +32,7 @@ for _name, _roles in {
     "policy.read": {"organiser", "reviewer", "admin"},
     "policy.manage": {"admin"},
     "record.read": {"organiser", "reviewer", "admin"},
-}.items():
-    define_capability(_name, _roles)
+}
 
 
 def _roles_for(capability: str) -> frozenset[str]:
@@ -139,3 +139,16 @@ def require_member(actor: Member, member_id: int, capability: str = "member.read
 def org_subtree_ids(org: Org) -> select:
     """A select of the ids of an org and all its descendants."""
     return select(Org.id).where(Org.path.startswith(org.path, autoescape=True))
+
+
+def refuse_own_benefit(actor: Member | None, beneficiary_ids, message: str) -> None:
+    """Refuse (403) a write whose beneficiary is its own caller, whatever roles the caller holds.
+
+    Services that give points, grades, attendance or approvals call this before writing
+    (DESIGN §2.7), so pages and the API refuse alike.
+    """
+    if actor is None:
+        return
+    ids = {beneficiary_ids} if isinstance(beneficiary_ids, int) else set(beneficiary_ids)
+    if actor.id in ids:
+        raise OwnBenefit(message)

@@ -3,6 +3,6 @@ from flask import Blueprint
 
 bp = Blueprint("views", __name__)
 
-from . import core, home, members, orgs, policy  # noqa: E402,F401  (routes register on bp)
+from . import core, health, home, inbox, members, orgs, policy  # noqa: E402,F401  (routes register on bp)
 
 blueprints = [bp]

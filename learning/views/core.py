@@ -7,10 +7,11 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from ..auth import actor, login_limits, password_change_key, password_change_limit
 from ..errors import DomainError
 from ..extensions import db, limiter
-from ..forms import LoginForm, PasswordChangeForm
-from ..services import accounts
+from ..forms import ActivateForm, LoginForm, PasswordChangeForm
+from ..services import accounts, activation
 from ..ui import nav_items, page_sections
 from . import bp
 from .labels import template_labels
@@ -40,7 +41,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@login_limits
 def login():
     """The login page."""
     if current_user.is_authenticated:
@@ -53,7 +54,7 @@ def login():
         except accounts.LoginFailed:
             error = _("Wrong login or password.")
         else:
-            db.session.commit()
+            accounts.record_login(member, "web")
             session.clear()
             login_user(member)
             session.permanent = True
@@ -62,6 +63,31 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for("views.home"))
     status = 401 if error else 400 if form.errors else 200
     return render_template("learning/login.html", form=form, error=error), status
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+@login_limits
+def activate():
+    """First sign-in with a one-time activation code: the member chooses their own password."""
+    form = ActivateForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            member = activation.activate(form.username.data, form.code.data, form.new_password.data)
+        except activation.ActivationFailed as exc:
+            db.session.rollback()
+            error = _(exc.message)
+        except DomainError as exc:
+            db.session.rollback()
+            form.new_password.errors.append(_(exc.message))
+        else:
+            session.clear()
+            login_user(member)
+            session.permanent = True
+            flash(_("Your account is active. Welcome!"), "success")
+            return redirect(url_for("views.home"))
+    status = 401 if error else 400 if form.errors else 200
+    return render_template("learning/activate.html", form=form, error=error), status
 
 
 @bp.route("/logout", methods=["POST"])
@@ -74,11 +100,13 @@ def logout():
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
+@limiter.shared_limit(password_change_limit, scope="password-change", key_func=password_change_key,
+                      methods=["POST"])
 def change_password():
     """Change one's password; imported accounts land here first."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        member = current_user._get_current_object()
+        member = actor()
         try:
             accounts.authenticate(member.username, form.current_password.data)
             if form.new_password.data == form.current_password.data:
@@ -89,7 +117,7 @@ def change_password():
         except DomainError as exc:
             form.new_password.errors.append(_(exc.message))
         else:
-            db.session.commit()
+            login_user(member)  # this session carries on under the new version; every other one has ended
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("views.home"))
     status = 400 if form.errors else 200
@@ -103,7 +131,6 @@ def set_language(lang: str):
         session["lang"] = lang
         if current_user.is_authenticated:
             current_user.locale = lang
-            db.session.commit()
     return redirect(_safe_next(request.args.get("next")) or url_for("views.home"))
 
 
@@ -112,5 +139,4 @@ def set_language(lang: str):
 def toggle_large_font():
     """Switch the large-font mode (适老化) on or off for this member."""
     current_user.large_font = not current_user.large_font
-    db.session.commit()
     return redirect(_safe_next(request.form.get("next")) or url_for("views.home"))

@@ -4,17 +4,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import render_template
-from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
 
+from ..auth import actor
 from ..extensions import db
 from ..models import LearningRecord, Member, MemberDayStats, Notification, Org
 from ..services import orgs as org_service, scope
+from ..services.records import unrevealed_correct
 from ..timeutil import local_day, utcnow
-from ..ui import home_panels, register_home_panel, register_nav
+from ..ui import home_panels
 from . import bp
-from .common import ACTIVE_DAY, active_counts, me, member_counts, week_start
+from .common import ACTIVE_DAY, active_counts, member_counts, week_start
 
 MAX_PANEL_ORGS = 3
 
@@ -23,7 +24,7 @@ MAX_PANEL_ORGS = 3
 @login_required
 def home():
     """The home page: panels that fit the member's roles."""
-    member = me()
+    member = actor()
     return render_template("learning/home.html", member=member, panels=home_panels(member))
 
 
@@ -45,8 +46,17 @@ def _my_week(member) -> dict:
                                .order_by(Notification.created_at.desc()).limit(5)).all()
     week = [(since + timedelta(days=i), int(days.get(since + timedelta(days=i), 0) or 0)) for i in range(7)]
     peak = max([s for _, s in week] + [1])
-    return {"minutes": int(row[0]) // 60, "lessons": row[1], "answered": row[2], "correct": row[3],
+    hidden = sum(unrevealed_correct(member.id, since, today).values())  # right answers not yet revealed
+    return {"minutes": int(row[0]) // 60, "lessons": row[1], "answered": row[2], "correct": row[3] - hidden,
             "points": row[4], "week": week, "peak": peak, "notifications": notes}
+
+
+def _guidance(member) -> dict | None:
+    """What to study next, each with its reason (learning.services.guidance); None when nothing to offer."""
+    from ..services import guidance
+
+    result = guidance.suggest(member)
+    return {"guidance": result} if result.suggestions else None
 
 
 def _granted_orgs(member: Member, role: str) -> list[Org]:
@@ -67,12 +77,15 @@ def _branch_overview(member: Member, org: Org) -> dict:
                  Org.path.startswith(org.path, autoescape=True), Member.status == "active")
     total = db.session.scalar(select(func.count(Member.id)).select_from(Member)
                               .join(Org, Member.org_id == Org.id).where(*in_branch))
+    # ordered by active days, never by minutes: whether minutes may compare members is the org's policy
+    # (online-time statistics), and this list is not the place that decides it
+    days = func.count(MemberDayStats.day)
     studied = db.session.execute(
-        select(Member.id, Member.name, func.sum(MemberDayStats.study_seconds), func.sum(MemberDayStats.questions_answered))
+        select(Member.id, Member.name, days, func.sum(MemberDayStats.questions_answered))
         .select_from(Member).join(Org, Member.org_id == Org.id)
         .join(MemberDayStats, MemberDayStats.member_id == Member.id)
         .where(*in_branch, MemberDayStats.day >= since, ACTIVE_DAY)
-        .group_by(Member.id, Member.name).order_by(func.sum(MemberDayStats.study_seconds).desc())).all()
+        .group_by(Member.id, Member.name).order_by(days.desc(), Member.name)).all()
     recent = db.session.execute(
         select(LearningRecord, Member.name).join(Member, LearningRecord.member_id == Member.id)
         .join(Org, LearningRecord.org_id == Org.id)
@@ -80,7 +93,7 @@ def _branch_overview(member: Member, org: Org) -> dict:
                LearningRecord.verb != "logged_in")
         .order_by(LearningRecord.occurred_at.desc(), LearningRecord.id.desc()).limit(8)).all()
     return {"org": org, "total": total, "studied": [
-        {"id": r[0], "name": r[1], "minutes": int(r[2] or 0) // 60, "answered": int(r[3] or 0)} for r in studied],
+        {"id": r[0], "name": r[1], "days": int(r[2]), "answered": int(r[3] or 0)} for r in studied],
         "recent": [{"record": rec, "name": name} for rec, name in recent]}
 
 
@@ -126,15 +139,3 @@ def _admin_panel(member: Member) -> dict | None:
                               Org.depth <= root.depth + 2, Org.closed_at.is_(None)).order_by(Org.path)))
         trees.append({"root": root, "nodes": nodes, "counts": counts, "members": counts.get(root.id, 0)})
     return {"trees": trees}
-
-
-# the panels of one's work come first; "my learning" follows (and leads for a plain member)
-register_home_panel("learning/panel_admin.html", _admin_panel, order=4)
-register_home_panel("learning/panel_reviewer.html", _reviewer_panel, order=5)
-register_home_panel("learning/panel_organiser.html", _organiser_panel, order=6)
-register_home_panel("learning/panel_my_learning.html", _my_week, order=10)
-register_nav("views.home", lambda: _("Home"), order=0)
-register_nav("views.org_tree", lambda: _("Organisations"),
-             lambda m: scope.holds_anywhere(m, "member.read"), order=80)
-register_nav("views.member_list", lambda: _("Members"),
-             lambda m: scope.holds_anywhere(m, "member.read"), order=81)

@@ -1,6 +1,8 @@
 """Translated words for the stored codes (org kinds, roles, genders, member types, statuses)."""
 from flask_babel import lazy_gettext as _l
 
+from ..services.records import VERB_LABELS
+
 ORG_KIND = {"committee": _l("Committee"), "general_branch": _l("General branch"), "branch": _l("Branch"),
             "group": _l("Group")}
 ROLE = {"member": _l("Member"), "organiser": _l("Organiser"), "reviewer": _l("Reviewer"), "host": _l("Arena host"),
@@ -9,10 +11,9 @@ GENDER = {"male": _l("Male"), "female": _l("Female")}
 MEMBER_TYPE = {"full": _l("Full member"), "probationary": _l("Probationary member")}
 STATUS = {"active": _l("Active"), "inactive": _l("Deactivated")}
 WEIGHT = {"quiz_results": _l("Quiz results"), "mastery": _l("Mastery"), "tasks_on_time": _l("Tasks done on time"),
-          "offline_attendance": _l("Offline attendance"), "study_time": _l("Study time"), "reactions": _l("Likes")}
-VERB = {"logged_in": _l("logged in"), "studied": _l("studied"), "completed": _l("completed"),
-        "assigned": _l("was assigned"), "answered": _l("answered"), "submitted": _l("submitted"),
-        "attended": _l("attended")}
+          "offline_attendance": _l("Offline attendance"), "study_time": _l("Study time"), "reactions": _l("Likes"),
+          "points": _l("Points")}
+VERB = VERB_LABELS  # each verb's words, given by the package that declares it (register_verb)
 
 #: field names of the member record as a branch keeps it, for error messages and tables
 FIELD = {"name": _l("Name"), "username": _l("Username"), "mobile": _l("Mobile number"), "gender": _l("Gender"),

@@ -8,13 +8,10 @@ from learning.errors import Forbidden, NotFound
 from learning.extensions import db
 from learning.models import Member, Org
 from learning.services import scope
-from learning.services.scope import define_capability
 
 from ..models import MediaAsset
 from . import signing
 from .reasons import reason_text
-
-define_capability("media.manage", {"organiser", "admin"})
 
 FINAL_STATUSES = ("ready", "failed")
 HLS_TYPE = "application/vnd.apple.mpegurl"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 
-from ..settings import setting
+from learning.config import setting
 
 
 class ToolMissing(RuntimeError):

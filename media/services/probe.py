@@ -1,20 +1,23 @@
-"""Probing with ffprobe (ffmpeg-python's `ffmpeg.probe`): accept real audio/video, refuse the rest."""
+"""Probing with ffprobe (under media.services.tools' limits): accept real audio/video, refuse the rest."""
 from __future__ import annotations
 
+import json
+import logging
 import os
+import signal
+import subprocess
 from dataclasses import asdict, dataclass
 
-import ffmpeg
-
-from ..settings import setting
+from learning.config import setting
 from .binaries import ffprobe_exe
 from .reasons import MediaRejected, clock
+from .tools import DEMUXERS, ToolTimeout, input_options, local_input, probe_limits, run_tool
 
-#: container formats we accept (ffprobe's format_name is a comma list of aliases)
-ACCEPTED_FORMATS = {
-    "mov", "mp4", "m4a", "3gp", "3g2", "mj2", "matroska", "webm", "avi", "flv", "mpegts", "mpeg",
-    "mp3", "wav", "ogg", "flac", "aac", "asf", "amr", "m4v",
-}
+log = logging.getLogger(__name__)
+
+#: container formats we accept (ffprobe's format_name is a comma list of aliases); the tools may
+#: read nothing else (media.services.tools.DEMUXERS)
+ACCEPTED_FORMATS = DEMUXERS
 #: "video" streams that are really still pictures (cover art, images)
 STILL_CODECS = {"png", "mjpeg", "bmp", "gif", "webp", "tiff", "ansi"}
 
@@ -63,11 +66,28 @@ def _rotation(stream: dict) -> int:
         return 0
 
 
+def probe_command(path: str) -> list[str]:
+    """The ffprobe command for a stored file: read as a local file, through no other protocol."""
+    options = [arg for name, value in input_options().items() for arg in (f"-{name}", value)]
+    return [ffprobe_exe(), "-v", "error", *options, "-show_format", "-show_streams", "-of", "json",
+            local_input(path)]
+
+
 def run_ffprobe(path: str) -> dict:
-    """ffprobe's JSON for a file; MediaRejected when ffprobe cannot read it."""
+    """ffprobe's JSON for a file, under the probe's limits (it runs inside the upload request);
+    MediaRejected when ffprobe cannot read it or passes its time or resource limit."""
     try:
-        return ffmpeg.probe(path, cmd=ffprobe_exe())
-    except ffmpeg.Error as exc:
+        done = run_tool(probe_command(path), probe_limits(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except ToolTimeout as exc:
+        log.warning("%s", exc)
+        raise MediaRejected("tool_limit") from exc
+    if done.returncode != 0:
+        if done.returncode < 0:
+            log.warning("ffprobe was killed by signal %s on %s", -done.returncode, path)
+        raise MediaRejected("tool_limit" if done.returncode in (-signal.SIGXCPU, -signal.SIGKILL) else "not_media")
+    try:
+        return json.loads(done.stdout.decode("utf-8", "replace"))
+    except ValueError as exc:
         raise MediaRejected("not_media") from exc
 
 

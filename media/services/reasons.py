@@ -21,6 +21,7 @@ REASONS = {
     "transcode_failed": _l("The file could not be converted; it may be damaged."),
     "retries_exhausted": _l("Processing failed several times; please try again later."),
     "source_missing": _l("The uploaded file is missing; please upload it again."),
+    "tool_limit": _l("Reading or converting the file took more time or memory than allowed; it may be damaged."),
 }
 
 

@@ -1,4 +1,4 @@
-"""Signed, expiring delivery URLs: HMAC-SHA256 over path and expiry, keyed from SECRET_KEY."""
+"""Signed, expiring delivery URLs: HMAC-SHA256 over path and expiry, with a key derived for them."""
 from __future__ import annotations
 
 import base64
@@ -8,9 +8,10 @@ import math
 import time
 from urllib.parse import quote, urlencode
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 
-from ..settings import setting
+from learning.config import setting
+from learning.secrets import derived_key
 
 #: expiry is rounded up to this step so URLs stay stable (and cacheable) for a while
 EXPIRY_STEP_S = 900
@@ -18,9 +19,7 @@ FILES_PREFIX = "/media/files/"
 
 
 def _key() -> bytes:
-    secret = current_app.config["SECRET_KEY"]
-    secret = secret.encode() if isinstance(secret, str) else secret
-    return hashlib.sha256(b"pioneer-media-url\x00" + secret).digest()
+    return derived_key("media-url")
 
 
 def signature(path: str, exp: int) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from ..settings import setting
+from learning.config import setting
 
 UPLOAD_PART = "upload.part"
 TMP_PREFIX = ".tmp-"

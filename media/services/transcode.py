@@ -5,21 +5,22 @@ frame every 2 s so the HLS step only remuxes (`-c copy`) each MP4 into segments.
 """
 from __future__ import annotations
 
-import ctypes
 import logging
 import signal
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
 
-from ..settings import setting
+from learning.config import setting
 from .binaries import ffmpeg_exe
 from .probe import ProbeResult, run_ffprobe
 from .reasons import MediaRejected, TransientMediaError, clock
+from .tools import ffmpeg_limits, input_options, local_input, started
 
 log = logging.getLogger(__name__)
 KEYFRAME_EVERY_S = 2
@@ -63,7 +64,7 @@ def plan(probe: ProbeResult) -> list[Rung]:
 def encode_command(src: str, out: Path, probe: ProbeResult, rungs: list[Rung], preset: str | None = None) -> list[str]:
     """The one ffmpeg command that writes every MP4 (or M4A) rendition."""
     preset = preset or setting("MEDIA_X264_PRESET")
-    source = ffmpeg.input(src)
+    source = ffmpeg.input(local_input(src), **input_options())
     outputs = []
     if probe.kind == "audio":
         rung = rungs[0]
@@ -91,7 +92,7 @@ def encode_command(src: str, out: Path, probe: ProbeResult, rungs: list[Rung], p
 
 def hls_command(out: Path, rung: Rung) -> list[str]:
     """Remux one rendition into an HLS variant playlist with MPEG-TS segments (no re-encode)."""
-    return (ffmpeg.input(str(out / rung.file))
+    return (ffmpeg.input(local_input(str(out / rung.file)), **input_options())
             .output(str(out / rung.playlist), c="copy", f="hls", hls_time=setting("MEDIA_HLS_SEGMENT_S"),
                     hls_playlist_type="vod", hls_segment_filename=str(out / f"{rung.label}_%04d.ts"))
             .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
@@ -102,7 +103,7 @@ def poster_command(src: str, out: Path, probe: ProbeResult) -> list[str]:
     """Grab one frame a little into the video as the poster JPEG."""
     at = round(min(probe.duration_s * 0.1, 5.0), 2)
     height = min(probe.height or 720, 720)
-    return (ffmpeg.input(src, ss=at)
+    return (ffmpeg.input(local_input(src), ss=at, **input_options())
             .output(str(out / "poster.jpg"), vframes=1, vf=f"scale=-2:{height}", **{"q:v": 3})
             .global_args("-nostdin", "-hide_banner", "-loglevel", "error")
             .overwrite_output().compile(cmd=ffmpeg_exe()))
@@ -117,33 +118,43 @@ def commands(src: str, out: Path, probe: ProbeResult, preset: str | None = None)
     return cmds
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """ffmpeg dies with the worker that started it (Linux), so a killed worker leaves no orphan."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
-
-
 def run_ffmpeg(cmd: list[str], duration_s: float | None = None,
                on_progress: Callable[[float], None] | None = None) -> None:
-    """Run one ffmpeg command, reporting progress 0..1 from `-progress pipe:1`."""
+    """Run one ffmpeg command under the transcode's limits (media.services.tools), reporting progress
+    0..1 from `-progress pipe:1`; killed when it passes MEDIA_FFMPEG_TIMEOUT_S."""
     if on_progress is not None:
         cmd = [cmd[0], "-progress", "pipe:1", "-nostats", *cmd[1:]]
+    limits = ffmpeg_limits()
+    timed_out = threading.Event()
     with tempfile.TemporaryFile() as err:
         try:
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE if on_progress else subprocess.DEVNULL, stderr=err,
-                                    stdin=subprocess.DEVNULL, text=True, preexec_fn=_die_with_parent)
+            with started(cmd, limits, stdout=subprocess.PIPE if on_progress else subprocess.DEVNULL, stderr=err,
+                         text=True) as proc:
+                def kill() -> None:
+                    timed_out.set()
+                    proc.kill()
+                timer = threading.Timer(limits.timeout_s, kill)
+                timer.daemon = True
+                timer.start()
+                try:
+                    if on_progress is not None:
+                        for line in proc.stdout:
+                            key, _, value = line.strip().partition("=")
+                            if key in ("out_time_us", "out_time_ms") and value.lstrip("-").isdigit() and duration_s:
+                                on_progress(min(max(int(value) / 1e6 / duration_s, 0.0), 1.0))
+                    returncode = proc.wait()
+                finally:
+                    timer.cancel()
         except OSError as exc:
             raise TransientMediaError(f"cannot start ffmpeg: {exc}") from exc
-        if on_progress is not None:
-            for line in proc.stdout:
-                key, _, value = line.strip().partition("=")
-                if key in ("out_time_us", "out_time_ms") and value.lstrip("-").isdigit() and duration_s:
-                    on_progress(min(max(int(value) / 1e6 / duration_s, 0.0), 1.0))
-        returncode = proc.wait()
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace")[-4000:]
+    if timed_out.is_set():
+        log.warning("ffmpeg passed its %s s limit and was killed: %s", limits.timeout_s, " ".join(cmd))
+        raise MediaRejected("tool_limit")
+    if returncode in (-signal.SIGXCPU, -signal.SIGXFSZ):
+        log.warning("ffmpeg passed a resource limit (signal %s): %s", -returncode, " ".join(cmd))
+        raise MediaRejected("tool_limit")
     if returncode < 0:
         raise TransientMediaError(f"ffmpeg was killed by signal {-returncode}")
     if returncode > 0:

@@ -14,7 +14,7 @@ from learning.models import Member, Org
 from learning.timeutil import utcnow
 
 from ..models import MediaAsset
-from ..settings import setting
+from learning.config import setting
 from . import storage
 from .probe import probe_file
 from .reasons import MediaRejected, UploadTooLarge, reason_text

@@ -5,7 +5,10 @@ from flask import jsonify
 from flask_smorest import Blueprint
 
 from learning.auth import actor
-from learning.extensions import db
+from learning.lean import json_arguments
+from learning.schemas import PageQuerySchema
+from learning.services.pagination import page_of, paginate
+from learning.uow import keep_on_refusal
 
 from .. import schemas as s
 from ..services import attempts, quizzes as quiz_service, wrongbook
@@ -15,11 +18,11 @@ attempts_blp = Blueprint("Attempts", __name__, url_prefix="/api/v1/attempts", de
 me_blp = Blueprint("MyQuizzes", __name__, url_prefix="/api/v1/me", description="The caller's attempts and 错题本")
 
 
-def _live(attempt_id: int):
-    """The caller's attempt; an expired one is closed (and committed) before the refusal."""
-    attempt = attempts.require_attempt(actor(), attempt_id)
+def _live(attempt_id: int, attempt=None):
+    """The caller's attempt; an expired one is closed (and that is kept) before the refusal."""
+    attempt = attempt or attempts.require_attempt(actor(), attempt_id)
     if attempt.state == "open" and attempts.close_if_expired(attempt):
-        db.session.commit()
+        keep_on_refusal()
         raise attempts.AttemptClosed("The time limit has passed; the attempt was closed.",
                                      {"attempt": ["expired"]})
     return attempt
@@ -34,7 +37,6 @@ def get_attempt(attempt_id):
     attempt = attempts.require_attempt(actor(), attempt_id)
     if attempt.state == "open" and not attempts.close_if_expired(attempt):
         return jsonify(s.AttemptSchema().dump(attempts.attempt_payload(attempt)))
-    db.session.commit()
     return jsonify(s.ResultSchema().dump(attempts.result_payload(attempt)))
 
 
@@ -46,18 +48,18 @@ def question_shown(attempt_id, question_id):
     if attempt.state != "open":
         raise attempts.AttemptClosed("This attempt is over.")
     attempts.mark_shown(attempt, question_id)
-    db.session.commit()
 
 
 @attempts_blp.route("/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
-@attempts_blp.arguments(s.AnswerInSchema)
+@json_arguments(attempts_blp, s.AnswerInSchema, s.read_answer)
 @attempts_blp.response(200, s.AnswerOutSchema)
 def put_answer(data, attempt_id, question_id):
     """Save (or replace) the response to one question; refused after the deadline."""
-    attempt = _live(attempt_id)
-    result = attempts.save_answer(attempt, question_id, data["response"])
-    db.session.commit()
-    return result
+    found = attempts.answer_target(actor(), attempt_id, question_id)  # one read, then one write
+    if found is None:  # not the caller's attempt, or not its question: the longer way says which
+        return attempts.save_answer(_live(attempt_id), question_id, data["response"])
+    attempt, item, earlier = found
+    return attempts.save_answer(_live(attempt_id, attempt), question_id, data["response"], item=item, earlier=earlier)
 
 
 @attempts_blp.route("/<int:attempt_id>/submit", methods=["POST"])
@@ -66,7 +68,6 @@ def submit_attempt(attempt_id):
     """Finish the attempt and grade it once; repeating the call returns the same result."""
     attempt = attempts.require_attempt(actor(), attempt_id)
     attempts.submit(attempt)
-    db.session.commit()
     return attempts.result_payload(attempt)
 
 
@@ -78,15 +79,15 @@ def grade_answer(data, attempt_id, question_id):
     me_ = actor()
     attempt = attempts.require_grader(me_, attempt_id)
     attempts.grade_manually(attempt, question_id, data["score"], data["comment"], me_)
-    db.session.commit()
     return attempts.result_payload(attempt)
 
 
 @me_blp.route("/attempts")
-@me_blp.response(200, s.AttemptSummarySchema(many=True))
-def my_attempts():
-    """The caller's attempts, newest first."""
-    return attempts.member_history(actor())
+@me_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@me_blp.response(200, s.AttemptSummaryPageSchema)
+def my_attempts(query):
+    """The caller's attempts, newest first, a page."""
+    return paginate(attempts.member_attempts_select(actor()), query)
 
 
 def wrong_answer_payload(entry) -> dict:
@@ -102,10 +103,12 @@ def wrong_answer_payload(entry) -> dict:
 
 
 @me_blp.route("/wrong-answers")
-@me_blp.response(200, s.WrongAnswerSchema(many=True))
-def my_wrong_answers():
-    """The caller's wrong-answer book (错题本)."""
-    return [wrong_answer_payload(e) for e in wrongbook.book(actor().id)]
+@me_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@me_blp.response(200, s.WrongAnswerPageSchema)
+def my_wrong_answers(query):
+    """The caller's wrong-answer book (错题本), most recent first, a page."""
+    page = page_of(wrongbook.book(actor().id), query)
+    return {**page, "items": [wrong_answer_payload(e) for e in page["items"]]}
 
 
 @me_blp.route("/wrong-answers/practice", methods=["POST"])
@@ -114,5 +117,4 @@ def practise_wrong_answers():
     """Start a practice attempt over the caller's wrong-answer book."""
     me_ = actor()
     attempt, _ = attempts.start(me_, quiz_service.practice_quiz(me_))
-    db.session.commit()
     return attempts.attempt_payload(attempt)

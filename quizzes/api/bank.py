@@ -8,32 +8,33 @@ import io
 from flask import jsonify, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import func, select
+from marshmallow import ValidationError
+from sqlalchemy import select
 
 from learning.auth import actor
 from learning.errors import Invalid, NotFound
 from learning.extensions import db
+from learning.fields import DB_INT_MAX, Id
 from learning.services import scope
+from learning.services.pagination import paginate
+from learning.uow import keep_on_refusal
 
 from .. import schemas as s
 from ..models import ImportJob, Question
-from ..services import bank, imports
+from ..services import bank, bulk, imports
 
 bank_blp = Blueprint("Questions", __name__, url_prefix="/api/v1", description="Question bank, imports, exports")
 
 
 @bank_blp.route("/questions")
 class QuestionList(MethodView):
-    @bank_blp.arguments(s.QuestionQuerySchema, location="query")
+    @bank_blp.arguments(s.QuestionQuerySchema, location="query", error_status_code=400)
     @bank_blp.response(200, s.QuestionPageSchema)
     def get(self, query):
         """Questions of the banks the caller manages, filtered and paginated."""
         stmt = bank.search(actor(), org_id=query["org_id"], q=query["q"], type=query["type"],
                            knowledge_point=query["knowledge_point"], difficulty=query["difficulty"])
-        total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-        items = db.session.scalars(stmt.order_by(Question.id.desc()).offset((query["page"] - 1) * query["per_page"])
-                                   .limit(query["per_page"])).all()
-        return {"items": items, "total": total, "page": query["page"], "per_page": query["per_page"]}
+        return paginate(stmt.order_by(Question.id.desc()), query)
 
     @bank_blp.arguments(s.QuestionInSchema)
     @bank_blp.response(201, s.QuestionSchema)
@@ -44,7 +45,6 @@ class QuestionList(MethodView):
         if data.get("partial_credit") is None:
             data.pop("partial_credit", None)
         question = bank.create_question(org, data, by=me_)
-        db.session.commit()
         return question
 
 
@@ -61,14 +61,22 @@ class QuestionItem(MethodView):
         """Edit a question; once answered, the edit becomes a new version."""
         me_ = actor()
         question = bank.update_question(bank.require_question(me_, question_id), data, by=me_)
-        db.session.commit()
         return question
 
     @bank_blp.response(204)
     def delete(self, question_id):
         """Archive a question (attempts and statistics keep it)."""
         bank.archive_question(bank.require_question(actor(), question_id))
-        db.session.commit()
+
+
+@bank_blp.route("/questions/bulk", methods=["POST"])
+@bank_blp.arguments(s.BulkInSchema)
+@bank_blp.response(200, s.BulkResultSchema)
+def bulk_questions(data):
+    """Tag, move to another bank, or retire many questions at once (all or nothing)."""
+    count = bulk.apply(actor(), data["question_ids"], data["action"], knowledge_point=data["knowledge_point"],
+                       to_org_id=data["to_org_id"])
+    return {"action": data["action"], "count": count}
 
 
 @bank_blp.route("/questions/<int:question_id>/versions")
@@ -89,8 +97,8 @@ def _import_input() -> dict:
         if upload is None:
             raise Invalid("Attach the file as 'file'.", {"file": ["missing"]})
         try:
-            org_id = int(request.form.get("org_id", ""))
-        except ValueError:
+            org_id = Id(required=True).deserialize(request.form.get("org_id") or None)
+        except ValidationError:
             raise Invalid("org_id is required.", {"org_id": ["missing"]}) from None
         fmt = request.form.get("format") or None
         return {"org_id": org_id, "filename": upload.filename or "upload", "content": upload.read(),
@@ -108,12 +116,12 @@ def run_import(me_, data: dict) -> ImportJob:
     org = scope.require_org(me_, data["org_id"], "quiz.manage")
     job = imports.import_file(org, me_, data["filename"], data["content"], fmt=data.get("format"),
                               valid_only=data.get("valid_only", False))
-    db.session.commit()
     return job
 
 
 _IMPORT_FIELDS = {
-    "org_id": {"type": "integer", "description": "the org whose bank receives the questions"},
+    "org_id": {"type": "integer", "minimum": 1, "maximum": DB_INT_MAX,
+               "description": "the org whose bank receives the questions"},
     "format": {"type": "string", "enum": ["xlsx", "csv", "gift", "moodle_xml"],
                "description": "taken from the file name when absent"},
     "valid_only": {"type": "boolean", "description": "import the valid questions even if others have errors"},
@@ -133,8 +141,6 @@ IMPORT_BODY = {"required": True, "content": {
 @bank_blp.response(201, s.ImportJobSchema)
 def import_questions():
     """Import XLSX/CSV (template headers), Moodle GIFT or Moodle XML; all or nothing unless valid_only."""
-    from marshmallow import ValidationError
-
     me_ = actor()
     try:
         data = _import_input()
@@ -142,6 +148,7 @@ def import_questions():
         raise Invalid("The request has invalid fields.", exc.messages) from None
     job = run_import(me_, data)
     if job.status == "rejected":
+        keep_on_refusal()  # the report stays although the answer is 422
         return _rejected(s.ImportJobSchema().dump(job))
     return job
 
@@ -155,7 +162,7 @@ def _rejected(body: dict):
 @bank_blp.route("/questions/export")
 @bank_blp.arguments(s.ExportQuerySchema, location="query")
 def export_questions(query):
-    """The org's bank (and below) as XLSX in the template's shape, or as GIFT."""
+    """The org's bank (and below) as XLSX in the template's shape, GIFT or Moodle XML."""
     me_ = actor()
     org = scope.require_org(me_, query["org_id"], "quiz.manage")
     questions = db.session.scalars(bank.search(me_, org_id=org.id).order_by(Question.id)).all()
@@ -165,13 +172,12 @@ def export_questions(query):
 
 
 @bank_blp.route("/imports")
-@bank_blp.arguments(s.OrgQuerySchema, location="query")
-@bank_blp.response(200, s.ImportJobSchema(many=True))
+@bank_blp.arguments(s.ImportQuerySchema, location="query", error_status_code=400)
+@bank_blp.response(200, s.ImportJobPageSchema)
 def import_list(query):
-    """Import reports of an org, newest first."""
+    """Import reports of an org, newest first, a page."""
     org = scope.require_org(actor(), query["org_id"], "quiz.manage")
-    return db.session.scalars(select(ImportJob).where(ImportJob.org_id == org.id)
-                              .order_by(ImportJob.id.desc()).limit(100)).all()
+    return paginate(select(ImportJob).where(ImportJob.org_id == org.id).order_by(ImportJob.id.desc()), query)
 
 
 @bank_blp.route("/imports/<int:import_id>")

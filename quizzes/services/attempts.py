@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, joinedload
 
 from learning.errors import Conflict, Forbidden, Invalid, NotFound
 from learning.extensions import db
 from learning.models import Member
-from learning.services.records import record
+from learning.services import scope
+from learning.services.records import Act, record_many
 from learning.timeutil import local_day, utcnow
 
 from ..models import Attempt, AttemptItem, Question, QuestionVersion, Quiz
@@ -158,23 +160,48 @@ def mark_shown(attempt: Attempt, question_id: int, *, now: datetime | None = Non
     return item
 
 
-def _inferred_shown_at(attempt: Attempt, item: AttemptItem) -> datetime:
-    earlier = db.session.scalar(select(func.max(AttemptItem.answered_at)).where(
-        AttemptItem.attempt_id == attempt.id, AttemptItem.position < item.position))
+def _earlier_answer(attempt_id, position):
+    """The latest answer time of the attempt's questions before `position` (a select, or a scalar subquery)."""
+    other = aliased(AttemptItem)
+    return select(func.max(other.answered_at)).where(other.attempt_id == attempt_id, other.position < position)
+
+
+_UNKNOWN = object()
+
+
+def _inferred_shown_at(attempt: Attempt, item: AttemptItem, earlier=_UNKNOWN) -> datetime:
+    if earlier is _UNKNOWN:
+        earlier = db.session.scalar(_earlier_answer(attempt.id, item.position))
     return max(earlier, attempt.started_at) if earlier else attempt.started_at
 
 
-def save_answer(attempt: Attempt, question_id: int, response, *, now: datetime | None = None) -> dict:
-    """Store a response with its server time; in after-each mode grade it at once."""
+def answer_target(actor: Member, attempt_id: int, question_id: int) -> tuple[Attempt, AttemptItem, object] | None:
+    """For an answer, in one statement: the caller's attempt with its quiz, the question's item with its
+    version, and when an earlier question was last answered. None when there is no such pair (the caller
+    then takes the longer way, which names what is missing)."""
+    row = db.session.execute(
+        select(Attempt, AttemptItem, _earlier_answer(Attempt.id, AttemptItem.position).scalar_subquery())
+        .join(AttemptItem, AttemptItem.attempt_id == Attempt.id)
+        .where(Attempt.id == attempt_id, Attempt.member_id == actor.id, AttemptItem.question_id == question_id)
+        .options(joinedload(Attempt.quiz))).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def save_answer(attempt: Attempt, question_id: int, response, *, now: datetime | None = None,
+                item: AttemptItem | None = None, earlier=_UNKNOWN) -> dict:
+    """Store a response with its server time; in after-each mode grade it at once.
+
+    `item` and `earlier` (see `answer_target`) when the caller has read them: the answer is then one write.
+    """
     now = now or utcnow()
     if attempt.state != "open":
         raise AttemptClosed("This attempt is over; answers are no longer accepted.")
     if attempt.deadline is not None and now > attempt.deadline + GRACE:
         raise AttemptClosed("The time limit has passed.", {"attempt": ["expired"]})
-    item = _item(attempt, question_id)
+    item = item or _item(attempt, question_id)
     canonical = check_response(item.version, response)
     quiz = attempt.quiz
-    shown = item.shown_at or _inferred_shown_at(attempt, item)
+    shown = item.shown_at or _inferred_shown_at(attempt, item, earlier)
     if quiz.question_time_s and now > shown + timedelta(seconds=quiz.question_time_s) + GRACE:
         raise TimeUp("The time for this question is up.", {"question_id": [question_id]})
     if quiz.show_answers == "after_each" and item.answered_at is not None:
@@ -204,8 +231,9 @@ def reveal_time(quiz: Quiz, now: datetime) -> datetime | None:
     return None
 
 
-def _grade_item(attempt: Attempt, item: AttemptItem, now: datetime) -> None:
-    """Grade one item automatically (short answers wait for an organiser) and write its record."""
+def _grade_item(attempt: Attempt, item: AttemptItem, now: datetime, acts: list | None = None) -> None:
+    """Grade one item automatically (short answers wait for an organiser) and write its record (or add
+    it to `acts`, written together by the caller)."""
     if item.graded_at is not None:
         return
     fraction = grade(item.version, item.response)
@@ -216,23 +244,25 @@ def _grade_item(attempt: Attempt, item: AttemptItem, now: datetime) -> None:
     item.score = round(fraction * item.max_score, 4)
     item.correct = fraction >= 1.0
     item.graded_at = now
-    _after_grading(attempt, item, now)
+    _after_grading(attempt, item, now, acts)
 
 
-def _after_grading(attempt: Attempt, item: AttemptItem, now: datetime) -> None:
+def _after_grading(attempt: Attempt, item: AttemptItem, now: datetime, acts: list | None = None) -> None:
     if item.response is None:
         return
     quiz = attempt.quiz
     member = db.session.get(Member, attempt.member_id)
     time_s = max(0, int(round((item.answered_at - (item.shown_at or attempt.started_at)).total_seconds())))
     version = item.version
-    record(member, "answered", "question", item.question_id,
-           idempotency_key=f"quiz-answer:{attempt.id}:{item.question_id}", object_name=plain_text(version.stem)[:200],
-           result={"success": bool(item.correct), "score": item.score, "max_score": item.max_score,
-                   "response": item.response, "time_s": time_s, "attempt_id": attempt.id, "quiz_id": quiz.id,
-                   "quiz_kind": quiz.kind, "knowledge_points": list(version.knowledge_points or []),
-                   "question_type": version.type, "version": version.number},
-           duration_s=time_s, occurred_at=item.answered_at)
+    _write(acts, Act(
+        member, "answered", "question", item.question_id,
+        idempotency_key=f"quiz-answer:{attempt.id}:{item.question_id}", object_name=plain_text(version.stem)[:200],
+        result={"success": bool(item.correct), "score": item.score, "max_score": item.max_score,
+                "response": item.response, "time_s": time_s, "attempt_id": attempt.id, "quiz_id": quiz.id,
+                "quiz_kind": quiz.kind, "knowledge_points": list(version.knowledge_points or []),
+                "question_type": version.type, "version": version.number,
+                "reveal_at": _iso(reveal_time(quiz, now)), **_settle_at(quiz)},
+        duration_s=time_s, occurred_at=item.answered_at))
     wrongbook.note_result(attempt.member_id, item.question_id, bool(item.correct), item.response, quiz_id=quiz.id,
                           reveal_at=reveal_time(quiz, now), at=now)
 
@@ -249,14 +279,24 @@ def submit(attempt: Attempt, *, reason: str = "submitted", now: datetime | None 
     db.session.refresh(attempt)
     if not won:
         return attempt
+    acts: list[Act] = []  # the answers' records and the submission's, written together
     for item in attempt.items:
-        _grade_item(attempt, item, now)
-    _finish_if_graded(attempt, now)
+        _grade_item(attempt, item, now, acts)
+    _finish_if_graded(attempt, now, acts)
+    record_many(acts)
     db.session.flush()
     return attempt
 
 
-def _finish_if_graded(attempt: Attempt, now: datetime) -> None:
+def _write(acts: list | None, act: Act) -> None:
+    """Write a record now, or add it to `acts` for the caller to write with the others."""
+    if acts is None:
+        record_many([act])
+    else:
+        acts.append(act)
+
+
+def _finish_if_graded(attempt: Attempt, now: datetime, acts: list | None = None) -> None:
     """Total the marks and write the `submitted` record once no item waits for an organiser."""
     if any(item.graded_at is None for item in attempt.items):
         attempt.state = "grading"
@@ -267,17 +307,21 @@ def _finish_if_graded(attempt: Attempt, now: datetime) -> None:
     attempt.passed = scaled * 100 >= quiz.pass_mark - 1e-9
     attempt.state = "closed"
     member = db.session.get(Member, attempt.member_id)
-    record(member, "submitted", "quiz", quiz.id, idempotency_key=f"quiz-submit:{attempt.id}",
-           object_name=quiz.title[:200],
-           result={"attempt_id": attempt.id, "score": attempt.score, "max_score": attempt.max_score,
-                   "scaled": round(scaled, 4), "passed": attempt.passed, "quiz_kind": quiz.kind,
-                   "closed_reason": attempt.closed_reason},
-           duration_s=max(0, int((attempt.submitted_at - attempt.started_at).total_seconds())),
-           occurred_at=attempt.submitted_at)
+    _write(acts, Act(
+        member, "submitted", "quiz", quiz.id, idempotency_key=f"quiz-submit:{attempt.id}",
+        object_name=quiz.title[:200],
+        result={"attempt_id": attempt.id, "score": attempt.score, "max_score": attempt.max_score,
+                "scaled": round(scaled, 4), "passed": attempt.passed, "quiz_kind": quiz.kind,
+                "closed_reason": attempt.closed_reason,
+                "reveal_at": _iso(now if _single_try_never(quiz) else reveal_time(quiz, now)),
+                **({} if _single_try_never(quiz) else _settle_at(quiz))},
+        duration_s=max(0, int((attempt.submitted_at - attempt.started_at).total_seconds())),
+        occurred_at=attempt.submitted_at))
 
 
 def grade_manually(attempt: Attempt, question_id: int, score: float, comment: str | None, by: Member) -> AttemptItem:
     """An organiser's mark for a short answer; the attempt closes when nothing else waits."""
+    scope.refuse_own_benefit(by, attempt.member_id, "Nobody may grade their own answers; ask another organiser.")
     if attempt.state == "open":
         raise Conflict("The attempt is still running.", {"attempt": ["open"]})
     item = _item(attempt, question_id)
@@ -311,23 +355,54 @@ def answers_visible(attempt: Attempt, now: datetime | None = None) -> bool:
     return reveal is not None and reveal <= (now or utcnow())
 
 
+def score_visible(attempt: Attempt, now: datetime | None = None) -> bool:
+    """Whether the member may see the attempt's total score yet.
+
+    Before answers are revealed, a total would let a member with several attempts find out which
+    answers were right by changing one at a time; a quiz that never reveals answers shows the
+    total only when there is no second attempt to compare with.
+    """
+    if attempt.state == "open":
+        return False
+    if answers_visible(attempt, now):
+        return True
+    return _single_try_never(attempt.quiz)
+
+
+def _single_try_never(quiz: Quiz) -> bool:
+    return quiz.show_answers == "never" and quiz.attempts_allowed == 1 and quiz.kind != "daily"
+
+
+def _settle_at(quiz: Quiz) -> dict:
+    """A quiz that never reveals answers settles what depends on them (points for right answers) at its
+    close, when no attempt is left to use them (learning.services.records.held_until); open-ended: never."""
+    return {"settle_at": _iso(quiz.close_at)} if quiz.show_answers == "never" and quiz.close_at else {}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """A reveal time as learning records carry it (see learning.services.records.shown_result)."""
+    return moment.isoformat() if moment else None
+
+
 def result_payload(attempt: Attempt) -> dict:
     """The outcome of a submitted attempt, with per-question detail as the quiz settings allow."""
     visible = answers_visible(attempt)
+    total = score_visible(attempt)
     items = []
     for item in attempt.items:
         entry = question_payload(item)
-        entry.update(score=item.score if visible or attempt.quiz.show_answers != "never" else None,
-                     pending=item.graded_at is None)
+        entry.update(score=item.score if visible else None, pending=item.graded_at is None)
         if visible:
             entry.update(correct=item.correct, answer=correct_answer_view(item.version),
                          explanation=item.version.explanation, comment=item.grader_comment)
         items.append(entry)
-    scaled = attempt.score / attempt.max_score if attempt.score is not None and attempt.max_score else None
+    score = attempt.score if total else None
+    scaled = score / attempt.max_score if score is not None and attempt.max_score else None
     return {"id": attempt.id, "quiz_id": attempt.quiz_id, "quiz_title": attempt.quiz.title, "state": attempt.state,
             "closed_reason": attempt.closed_reason, "started_at": attempt.started_at,
-            "submitted_at": attempt.submitted_at, "score": attempt.score, "max_score": attempt.max_score,
-            "scaled": scaled, "passed": attempt.passed, "answers_visible": visible,
+            "submitted_at": attempt.submitted_at, "score": score, "max_score": attempt.max_score,
+            "scaled": scaled, "passed": attempt.passed if total else None, "answers_visible": visible,
+            "score_visible": total, "reveal_at": reveal_time(attempt.quiz, attempt.submitted_at or utcnow()),
             "pending_grading": sum(1 for i in attempt.items if i.graded_at is None), "items": items}
 
 
@@ -349,14 +424,16 @@ def pending_grading(quiz: Quiz) -> list[AttemptItem]:
 
 def member_history(member: Member, limit: int = 50) -> list[Attempt]:
     """A member's attempts, newest first."""
-    return list(db.session.scalars(select(Attempt).where(Attempt.member_id == member.id)
-                                   .order_by(Attempt.started_at.desc()).limit(limit)))
+    return list(db.session.scalars(member_attempts_select(member).limit(limit)))
+
+
+def member_attempts_select(member: Member):
+    """The select of a member's attempts, newest first (ties by id), for `member_history` and a paged list."""
+    return select(Attempt).where(Attempt.member_id == member.id).order_by(Attempt.started_at.desc(), Attempt.id.desc())
 
 
 def require_grader(actor: Member, attempt_id: int) -> Attempt:
     """An attempt whose quiz the caller organises; 404 outside scope."""
-    from learning.services import scope
-
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
         raise NotFound("Attempt not found.")

@@ -35,15 +35,6 @@ _SPLIT_ALTERNATIVES = re.compile(r"[|｜]")
 _TAGS = re.compile(r"<[^>]*>")
 
 
-def define_capabilities() -> None:
-    """Capabilities of the quizzes package."""
-    scope.define_capability("quiz.manage", {"organiser", "admin"})
-    scope.define_capability("quiz.stats", {"organiser", "reviewer", "admin"})
-    scope.define_capability("quiz.take", {"member"})
-
-
-define_capabilities()
-
 
 def sanitise(html: str) -> str:
     """Rich text reduced to safe HTML (nh3's allow-list)."""
@@ -303,10 +294,16 @@ def search(actor: Member, *, org_id: int | None = None, q: str | None = None, ty
 
 
 def shared_banks_above(actor: Member) -> list[tuple[Org, int]]:
-    """Banks of orgs above the caller's managed orgs (usable by their quizzes, not editable), with sizes."""
-    managed = list(db.session.scalars(scope.scoped_orgs(actor, "quiz.manage")))
-    managed_ids = {o.id for o in managed}
-    above = {a for o in managed for a in o.ancestor_ids if a not in managed_ids}
+    """Banks of orgs above the caller's managed orgs (usable by their quizzes, not editable), with sizes.
+    Worked out from the grant paths (the managed subtrees' tops), never the whole scope as objects."""
+    grants = scope.grant_paths(actor, "quiz.manage")
+    above = set()
+    for path in grants:
+        parts = path.strip("/").split("/")
+        for i in range(1, len(parts)):
+            prefix = "/" + "/".join(parts[:i]) + "/"
+            if not any(prefix.startswith(g) for g in grants):
+                above.add(int(parts[i - 1]))
     if not above:
         return []
     rows = db.session.execute(select(Question.org_id, func.count()).where(

@@ -97,11 +97,16 @@ def import_file(org: Org, actor: Member, filename: str, content: bytes, *, fmt: 
     return job
 
 
+EXPORT_FORMATS = ("xlsx", "gift", "moodle_xml")
+
+
 def export(questions: list, fmt: str) -> tuple[bytes, str, str]:
-    """(content, mimetype, extension) of questions written as XLSX or GIFT."""
+    """(content, mimetype, extension) of questions written as XLSX, GIFT or Moodle XML."""
     if fmt == "xlsx":
         return (tabular.export_xlsx(questions, bank.TYPE_LABELS, bank.DIFFICULTY_LABELS),
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
     if fmt == "gift":
         return gift.write(questions).encode(), "text/plain; charset=utf-8", "gift.txt"
-    raise Invalid(f"Export formats are xlsx and gift, not {fmt!r}.", {"format": ["unknown"]})
+    if fmt == "moodle_xml":
+        return moodle_xml.write(questions), "application/xml; charset=utf-8", "moodle.xml"
+    raise Invalid("Export formats are xlsx, gift and moodle_xml.", {"format": ["unknown"]})

@@ -2,23 +2,26 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import exists, func, or_, select
 
-from learning.errors import Forbidden, Invalid, NotFound
+from learning.errors import Conflict, Forbidden, Invalid, NotFound
 from learning.extensions import db
 from learning.models import Member, Org
-from learning.services import scope
+from learning.services import course_directory, scope
 from learning.timeutil import utcnow
 
-from ..models import QUESTION_TYPES, QUIZ_KINDS, SHOW_ANSWERS, Question, QuestionTag, Quiz, WrongAnswer
-from . import course_refs
+from ..models import QUESTION_TYPES, QUIZ_KINDS, SHOW_ANSWERS, Attempt, Question, QuestionTag, Quiz, WrongAnswer
 
 POOL_MODES = ("fixed", "random", "wrong_book")
 SETTINGS = ("kind", "title", "description", "course_id", "open_at", "close_at", "time_limit_s", "question_time_s",
             "pool", "shuffle_questions", "shuffle_options", "attempts_allowed", "pass_mark", "show_answers",
             "published")
+#: once a member has attempted the quiz, only these may change (the wording, the close time, how many tries,
+#: whether members see it); the questions and how they are scored, timed and revealed are fixed
+EDITABLE_AFTER_ATTEMPTS = ("title", "description", "close_at", "attempts_allowed", "published")
+LOCKED_AFTER_ATTEMPTS = tuple(k for k in SETTINGS if k not in EDITABLE_AFTER_ATTEMPTS)
 
 
 def usable_questions(org: Org):
@@ -103,7 +106,7 @@ def validate_settings(org: Org, data: dict, current: Quiz | None = None) -> dict
     if merged.get("kind") == "course_exam" and not merged.get("course_id"):
         errors["course_id"] = ["a course exam names its course"]
     elif merged.get("course_id") and (current is None or merged["course_id"] != current.course_id) \
-            and not course_refs.course_visible_at(org, merged["course_id"]):
+            and not course_directory.course_visible_at(org, merged["course_id"]):
         errors["course_id"] = ["no published course with this id is meant for this organisation"]
     for key in ("time_limit_s", "question_time_s"):
         value = merged.get(key)
@@ -114,7 +117,10 @@ def validate_settings(org: Org, data: dict, current: Quiz | None = None) -> dict
     pass_mark = merged.get("pass_mark", 60)
     if not isinstance(pass_mark, (int, float)) or not 0 <= pass_mark <= 100:
         errors["pass_mark"] = ["a percentage from 0 to 100"]
-    pool = _check_pool(org, merged.get("pool"), errors) if "pool" not in errors else None
+    if current is not None and merged.get("pool") == current.pool:
+        pool = current.pool  # unchanged: a question retired since does not block editing the title
+    else:
+        pool = _check_pool(org, merged.get("pool"), errors)
     if errors:
         raise Invalid("The quiz settings are not valid.", errors)
     merged["pool"] = pool
@@ -131,12 +137,74 @@ def create_quiz(org: Org, data: dict, *, by: Member | None = None) -> Quiz:
     return quiz
 
 
+def attempt_count(quiz: Quiz) -> int:
+    """How many attempts members have started at this quiz."""
+    return db.session.scalar(select(func.count(Attempt.id)).where(Attempt.quiz_id == quiz.id))
+
+
 def update_quiz(quiz: Quiz, data: dict) -> Quiz:
-    """Change a quiz's settings (attempts already started keep their questions)."""
-    for key, value in validate_settings(quiz.org, data, quiz).items():
+    """Change a quiz's settings; once attempted, only EDITABLE_AFTER_ATTEMPTS may change (409 otherwise)."""
+    settings = validate_settings(quiz.org, data, quiz)
+    changed = [k for k in LOCKED_AFTER_ATTEMPTS if settings.get(k) != getattr(quiz, k)]
+    if changed and attempt_count(quiz):
+        raise Conflict("Members have attempted this quiz: its questions and scoring can no longer change.",
+                       {k: ["locked_after_attempts"] for k in changed})
+    close_moved = settings.get("close_at") != quiz.close_at
+    for key, value in settings.items():
         setattr(quiz, key, value)
+    if close_moved:
+        _follow_close_time(quiz)
     db.session.flush()
     return quiz
+
+
+def _follow_close_time(quiz: Quiz) -> None:
+    """Running attempts end at the quiz's (new) close time, or their own time limit if sooner."""
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.quiz_id == quiz.id, Attempt.state == "open")):
+        deadline = attempt.started_at + timedelta(seconds=quiz.time_limit_s) if quiz.time_limit_s else None
+        if quiz.close_at and (deadline is None or quiz.close_at < deadline):
+            deadline = quiz.close_at
+        attempt.deadline = deadline
+
+
+def close_early(quiz: Quiz, *, now: datetime | None = None) -> Quiz:
+    """Close an open quiz now: no new attempts, running ones end now (answers after close reveal from now)."""
+    now = now or utcnow()
+    if not is_open(quiz, now):
+        raise Conflict("Only an open quiz can be closed early.", {"quiz": ["not_open"]})
+    quiz.close_at = now
+    _follow_close_time(quiz)
+    db.session.flush()
+    return quiz
+
+
+def archive_quiz(quiz: Quiz) -> Quiz:
+    """Take a quiz off every list (attempts, results and statistics stay)."""
+    quiz.archived_at = utcnow()
+    db.session.flush()
+    return quiz
+
+
+def copy_quiz(quiz: Quiz, org: Org, *, title: str, by: Member | None = None) -> Quiz:
+    """A draft copy of a quiz's settings at an org (its pool checked against that org's banks)."""
+    data = {k: getattr(quiz, k) for k in SETTINGS} | {"title": title, "published": False}
+    if quiz.pool.get("mode") == "wrong_book":
+        raise Invalid("A personal practice quiz cannot be copied.", {"quiz": ["personal"]})
+    return create_quiz(org, data, by=by)
+
+
+def quiz_questions(quiz: Quiz) -> list[Question]:
+    """The questions a quiz asks now (a fixed pool in its order, a random pool's candidates) for export."""
+    pool = quiz.pool
+    if pool["mode"] == "fixed":
+        ids = pool["question_ids"]
+        found = {q.id: q for q in db.session.scalars(select(Question).where(
+            Question.id.in_(usable_questions(quiz.org).where(Question.id.in_(ids)))))}
+        return [found[i] for i in ids if i in found]
+    if pool["mode"] == "random":
+        return list(db.session.scalars(select(Question).where(Question.id.in_(random_candidates(quiz.org, pool)))
+                                       .order_by(Question.id)))
+    raise Invalid("A personal practice quiz has no questions of its own to export.", {"quiz": ["personal"]})
 
 
 def can_take(actor: Member, quiz: Quiz) -> bool:
@@ -147,9 +215,10 @@ def can_take(actor: Member, quiz: Quiz) -> bool:
 
 
 def can_see(actor: Member, quiz: Quiz) -> bool:
-    """Whether the quiz exists for this caller at all."""
-    return can_take(actor, quiz) or scope.holds(actor, "quiz.manage", quiz.org) or \
-        scope.holds(actor, "quiz.stats", quiz.org)
+    """Whether the quiz exists for this caller at all (a draft exists only for those who organise it)."""
+    if scope.holds(actor, "quiz.manage", quiz.org) or scope.holds(actor, "quiz.stats", quiz.org):
+        return True
+    return can_take(actor, quiz) and (quiz.published or quiz.owner_member_id == actor.id)
 
 
 def require_quiz(actor: Member, quiz_id: int, capability: str | None = None) -> Quiz:

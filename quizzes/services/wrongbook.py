@@ -48,12 +48,18 @@ def note_result(member_id: int, question_id: int, correct: bool, response, *, qu
 
 
 def book(member_id: int, *, include_cleared: bool = False) -> list[WrongAnswer]:
-    """A member's wrong-answer entries, most recent first."""
+    """A member's wrong-answer entries, most recent first.
+
+    An entry appears only once its quiz reveals answers: before that, its very presence would
+    tell the member which answer was wrong (a quiz that never reveals answers never adds one).
+    """
     stmt = (select(WrongAnswer).join(Question, Question.id == WrongAnswer.question_id)
             .where(WrongAnswer.member_id == member_id, Question.archived_at.is_(None)))
     if not include_cleared:
         stmt = stmt.where(WrongAnswer.cleared_at.is_(None))
-    return list(db.session.scalars(stmt.order_by(WrongAnswer.last_wrong_at.desc(), WrongAnswer.id.desc())))
+    now = utcnow()
+    entries = db.session.scalars(stmt.order_by(WrongAnswer.last_wrong_at.desc(), WrongAnswer.id.desc()))
+    return [entry for entry in entries if revealed(entry, now)]
 
 
 def revealed(entry: WrongAnswer, now: datetime | None = None) -> bool:

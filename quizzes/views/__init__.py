@@ -4,6 +4,6 @@ from flask import Blueprint
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="../templates",
                static_folder="../static", static_url_path="/static")
 
-from . import member, organiser  # noqa: E402,F401  (routes register on bp)
+from . import editor, member, organiser, quiz_admin  # noqa: E402,F401  (routes register on bp)
 
 blueprints = [bp]

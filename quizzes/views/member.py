@@ -3,17 +3,16 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
+from learning.auth import actor
 from learning.errors import DomainError
 from learning.extensions import db
-from learning.services import scope
-from learning.ui import register_home_panel, register_nav, register_page_section
+from learning.services import course_directory, scope
 
 from ..models import Attempt
-from ..services import attempts, course_refs, quizzes as quiz_service, wrongbook
+from ..services import attempts, quizzes as quiz_service, wrongbook
 from ..services.grading import correct_answer_view
 from . import bp
 
@@ -32,15 +31,12 @@ def quiz_kind_filter(kind: str) -> str:
     return kind_label(kind)
 
 
-def _me():
-    return current_user._get_current_object()
-
 
 @bp.route("/")
 @login_required
 def my_quizzes():
     """The quizzes a member can take now, with their recent results."""
-    me_ = _me()
+    me_ = actor()
     quizzes = db.session.scalars(quiz_service.quizzes_for(me_)).all()
     running = {a.quiz_id: a for a in db.session.scalars(
         select(Attempt).where(Attempt.member_id == me_.id, Attempt.state == "open"))}
@@ -48,23 +44,15 @@ def my_quizzes():
     book_size = len(wrongbook.book(me_.id))
     return render_template("quizzes/my_quizzes.html", quizzes=quizzes, running=running, history=history,
                            book_size=book_size, is_open=quiz_service.is_open,
-                           course_titles=course_refs.course_titles(q.course_id for q in quizzes),
-                           course_url=_course_url)
-
-
-def _course_url(course_id: int) -> str | None:
-    """The course page's address, when the courses package serves one."""
-    try:
-        return url_for("courses.course_page", course_id=course_id)
-    except BuildError:
-        return None
+                           course_titles=course_directory.course_titles(q.course_id for q in quizzes),
+                           course_url=course_directory.course_url)
 
 
 @bp.route("/<int:quiz_id>/take")
 @login_required
 def take(quiz_id: int):
     """The phone-first quiz page: the script starts (or resumes) the attempt through the API."""
-    me_ = _me()
+    me_ = actor()
     try:
         quiz = quiz_service.require_quiz(me_, quiz_id, "quiz.take")
     except DomainError as exc:
@@ -76,14 +64,13 @@ def take(quiz_id: int):
 @login_required
 def result(attempt_id: int):
     """An attempt's result (a running one goes back to the quiz page)."""
-    me_ = _me()
+    me_ = actor()
     try:
         attempt = attempts.require_attempt(me_, attempt_id)
     except DomainError:
         abort(404)
     if attempt.state == "open" and not attempts.close_if_expired(attempt):
         return redirect(url_for("quizzes.take", quiz_id=attempt.quiz_id))
-    db.session.commit()
     return render_template("quizzes/result.html", r=attempts.result_payload(attempt), attempt=attempt)
 
 
@@ -92,7 +79,7 @@ def result(attempt_id: int):
 def wrong_answers():
     """The member's wrong-answer book (错题本)."""
     entries = []
-    for entry in wrongbook.book(_me().id):
+    for entry in wrongbook.book(actor().id):
         version = entry.question.current
         shown = wrongbook.revealed(entry)
         entries.append({"entry": entry, "version": version, "revealed": shown,
@@ -104,12 +91,11 @@ def wrong_answers():
 @login_required
 def practise():
     """Open the personal practice quiz over the wrong-answer book."""
-    me_ = _me()
+    me_ = actor()
     if not wrongbook.book(me_.id):
         flash(_("Your wrong-answer book is empty."), "success")
         return redirect(url_for("quizzes.wrong_answers"))
     quiz = quiz_service.practice_quiz(me_)
-    db.session.commit()
     return redirect(url_for("quizzes.take", quiz_id=quiz.id))
 
 
@@ -143,9 +129,3 @@ def _course_exams(member, course) -> dict | None:
 
 def _can_organise(member) -> bool:
     return scope.holds_anywhere(member, "quiz.manage") or scope.holds_anywhere(member, "quiz.stats")
-
-
-register_nav("quizzes.my_quizzes", lambda: _("Quizzes"), order=30)
-register_nav("quizzes.manage", lambda: _("Quiz admin"), visible=_can_organise, order=60)
-register_home_panel("quizzes/panel_quizzes.html", _panel, order=30)
-register_page_section("course", "quizzes/section_course_exams.html", _course_exams, order=30)

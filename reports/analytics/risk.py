@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from learning.extensions import db
 from learning.models import Member, MemberDayStats, Org
+from learning.services.activity import active_day_flag
 from learning.timeutil import local_day, utcnow
 
 from . import store
@@ -39,7 +40,8 @@ FEATURE_NAMES = ["active_days_w%d" % i for i in range(WEEKS)] + ["log_minutes_w%
 
 def _daily(org: Org, since: date, until: date, member_ids=None, every: int = 1) -> dict[int, dict[date, tuple]]:
     stmt = (select(MemberDayStats.member_id, MemberDayStats.day, MemberDayStats.study_seconds,
-                   MemberDayStats.questions_answered, MemberDayStats.questions_correct, MemberDayStats.records)
+                   MemberDayStats.questions_answered, MemberDayStats.questions_correct,
+                   active_day_flag())
             .join(Org, Org.id == MemberDayStats.org_id)
             .where(Org.path.startswith(org.path, autoescape=True), MemberDayStats.day >= since,
                    MemberDayStats.day <= until))

@@ -4,11 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import render_template
-from weasyprint import CSS, HTML
+from weasyprint import CSS
 from weasyprint.text.fonts import FontConfiguration
 
+from learning.pdf import stylesheet, write_pdf
+
 from .. import presenters
-from ..services.period import Period
+from learning.services.period import Period
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "static" / "pdf.css"
 _fonts = FontConfiguration()
@@ -18,7 +20,7 @@ _css: CSS | None = None
 def _stylesheet() -> CSS:
     global _css
     if _css is None:
-        _css = CSS(filename=str(CSS_PATH), font_config=_fonts)
+        _css = stylesheet(CSS_PATH, font_config=_fonts)
     return _css
 
 
@@ -33,5 +35,4 @@ def render_pdf(*, title: str, org_name: str, period: Period, org_report: dict | 
                            org_report=org_report, org_charts=presenters.org_charts(org_report) if org_report else None,
                            member_reports=[{"report": r, "charts": presenters.member_charts(r)} for r in member_reports],
                            **presenters.helpers(_no_link))
-    return HTML(string=html, base_url=str(CSS_PATH.parent)).write_pdf(stylesheets=[_stylesheet()],
-                                                                      font_config=_fonts)
+    return write_pdf(html, [_stylesheet()], base_url=CSS_PATH.parent, font_config=_fonts)

@@ -1,14 +1,51 @@
-"""XLSX workbooks with openpyxl: one sheet per report section."""
+"""Report workbooks: one sheet per report section, written by the one spreadsheet writer."""
 from __future__ import annotations
 
-import io
-from datetime import date, datetime
+from datetime import datetime
 
-from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from flask_babel import gettext as _, lazy_gettext as _l
 
+from learning.services.spreadsheet import Sheet, write_workbook
 from learning.timeutil import LOCAL_TZ
+
+#: the words of every figure and summary key, in the reader's language (never the bare key)
+LABELS = {
+    "members": _l("Members"), "active_members": _l("Active members"), "participation": _l("Participation"),
+    "study_seconds": _l("Credited seconds"), "study_seconds_per_member": _l("Credited seconds per member"),
+    "answered": _l("Answers"), "accuracy": _l("Accuracy"), "points": _l("Points"),
+    "points_per_member": _l("Points per member"), "courses_completed": _l("Courses completed"),
+    "offline_attended": _l("Offline sessions attended"), "tasks_assigned": _l("Tasks assigned"),
+    "tasks_completed": _l("Tasks completed"), "tasks_on_time": _l("Tasks on time"),
+    "tasks_overdue": _l("Tasks overdue"), "task_completion": _l("Task completion"), "active_days": _l("Active days"),
+    "sessions": _l("Study sessions"), "session_median_seconds": _l("Median session seconds"),
+    "lessons_completed": _l("Lessons completed"), "questions_answered": _l("Answers"),
+    "questions_correct": _l("Correct answers"), "quizzes_submitted": _l("Quizzes submitted"),
+    "tasks_due": _l("Tasks due"),
+}
+
+
+#: the words of each note of the notes sheet (presenters.figure_notes) that is not a figure above
+NOTE_LABELS = {
+    "active_definition": _l("What counts as an active day"), "study": _l("Credited seconds per member"),
+    "study_own": _l("Own credited study time"), "tasks": _l("Tasks"), "points_own": _l("Own points"),
+    "courses": _l("Courses completed"), "offline": _l("Offline sessions attended"), "rank": _l("Place"),
+    "trend_study": _l("Trend: credited study time"), "trend_active": _l("Trend: active members"),
+    "compared_points": _l("Comparison by points"), "compared_learning": _l("Comparison by learning"),
+    "excluded": _l("Kept out of assessment"),
+    "chart_study_by_day": _l("Credited study minutes per day"), "chart_heatmap": _l("Study time by weekday and hour"),
+    "chart_sessions": _l("Session lengths (minutes)"), "chart_knowledge": _l("Accuracy by knowledge point"),
+    "session_minutes": _l("Minutes of a study session"), "courses_done": _l("Courses done"),
+    "exams_passed": _l("Exams passed"), "days_late": _l("Days late"), "quiz_score": _l("Quiz score"),
+    "seconds_per_question": _l("Seconds per question"), "offline_minutes": _l("Minutes of an offline session"),
+    "children_participation": _l("Participation by organisation"), "children_points": _l("Points per member"),
+    "fair_score": _l("Score of the fair comparison"), "answers": _l("Answers per knowledge point"),
+    "tasks_on_time": _l("Tasks on time"), "member_count": _l("Members"),
+}
+
+
+def label(key: str) -> str:
+    """A figure's words for a header or a summary row."""
+    return str(LABELS[key]) if key in LABELS else key
 
 
 def _cell(value):
@@ -21,31 +58,21 @@ def _cell(value):
     return value
 
 
-def _sheet(wb: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    ws = wb.create_sheet(title[:31])
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    for i, name in enumerate(header, 1):
-        ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(str(name)) * 2 + 4))
+def _sheet(wb: list[Sheet], title: str, header: list[str], rows: list[list]) -> None:
+    wb.append(Sheet(title, [str(h) for h in header], [[_cell(v) for v in row] for row in rows]))
 
 
-def _bytes(wb: Workbook) -> bytes:
-    del wb[wb.sheetnames[0]]  # the default empty sheet
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+def _bytes(wb: list[Sheet]) -> bytes:
+    return write_workbook(wb)
 
 
 def member_workbook(r: dict) -> bytes:
     """A member report as a workbook: summary, indices, days, sessions, tasks, quizzes, points, flags."""
-    wb = Workbook()
+    wb: list[Sheet] = []
     s = r["summary"]
     _sheet(wb, _("Summary"), [_("Item"), _("Value")],
            [[_("Member"), r["member"]["name"]], [_("Organisation"), r["member"]["org_name"]],
-            [_("From"), r["period"]["from"]], [_("To"), r["period"]["to"]]] + [[k, v] for k, v in s.items()])
+            [_("From"), r["period"]["from"]], [_("To"), r["period"]["to"]]] + [[label(k), v] for k, v in s.items()])
     _sheet(wb, _("Indices"), [_("Index"), _("Value"), _("Parts"), _("Formula")],
            [[_("Attitude"), r["attitude"]["value"], r["attitude"]["parts"], _(r["attitude"]["formula"])],
             [_("Effectiveness"), r["effectiveness"]["value"], r["effectiveness"]["parts"],
@@ -65,6 +92,7 @@ def member_workbook(r: dict) -> bytes:
                                                          for p in r["points_by_rule"]])
     _sheet(wb, _("Offline"), [_("Offline session"), _("When"), _("Seconds")],
            [[o["name"], o["at"], o["seconds"]] for o in r["offline"]])
+    _corrections_sheet(wb, r)
     if r.get("flags") is not None:
         _sheet(wb, _("Flags"), [_("Flag"), _("Flagged"), _("Reasons")],
                [[f["kind"], f.get("flagged", f.get("probability")), [_(x["text"]) for x in f["reasons"]]]
@@ -72,31 +100,54 @@ def member_workbook(r: dict) -> bytes:
     return _bytes(wb)
 
 
+def _corrections_sheet(wb: Workbook, r: dict) -> None:
+    """What was entered for the period after it closed (reports.services.late), when there is any."""
+    if r.get("later_corrections"):
+        _sheet(wb, _("Later corrections"), [_("Member"), _("What changed"), _("Points"), _("When"), _("Entered")],
+               [[c["member_name"], c["what"], c["points"], c["occurred_at"], c["entered_at"]]
+                for c in r["later_corrections"]])
+
+
 FIGURE_KEYS = ("members", "active_members", "participation", "study_seconds", "study_seconds_per_member", "answered",
                "accuracy", "points", "points_per_member", "courses_completed", "offline_attended", "tasks_assigned",
                "tasks_completed", "tasks_on_time", "tasks_overdue", "task_completion")
 
 
+TIME_KEYS = ("study_seconds", "study_seconds_per_member")
+
+
 def org_workbook(r: dict) -> bytes:
-    """An org report as a workbook: figures, trend, children, weak points, attention, members."""
-    from ..presenters import attention_text
+    """An org report as a workbook: figures, trend, children, weak points, attention, members, and notes on
+    how each figure is computed. Where online-time statistics are off, no sheet carries minutes."""
+    from ..presenters import attention_text, figure_notes
 
     words = attention_text()
-    wb = Workbook()
+    timed = (r.get("policy") or {}).get("online_time_statistics", True)
+    keys = [k for k in FIGURE_KEYS if timed or k not in TIME_KEYS]
+    wb: list[Sheet] = []
     _sheet(wb, _("Key figures"), [_("Item"), _("Value")],
            [[_("Organisation"), r["org"]["name"]], [_("From"), r["period"]["from"]], [_("To"), r["period"]["to"]]]
-           + [[k, r["figures"][k]] for k in FIGURE_KEYS])
-    _sheet(wb, _("Trend"), [_("From"), _("Credited seconds"), _("Active members"), _("Answers"), _("Accuracy")],
-           [[t["start"], t["study_seconds"], t["active_members"], t["answered"], t["accuracy"]] for t in r["trend"]])
-    _sheet(wb, _("Organisations below"), [_("Rank"), _("Organisation")] + list(FIGURE_KEYS) + [_("Score")],
-           [[c["place"], c["name"]] + [c[k] for k in FIGURE_KEYS] + [c.get("score")] for c in r["children"]])
+           + [[label(k), r["figures"][k]] for k in keys])
+    _sheet(wb, _("Trend"), ([_("From")] + ([_("Credited seconds")] if timed else []) + [_("Active members"), _("Answers"),
+                                                                                        _("Accuracy")]),
+           [[t["start"]] + ([t["study_seconds"]] if timed else []) + [t["active_members"], t["answered"], t["accuracy"]]
+            for t in r["trend"]])
+    _sheet(wb, _("Organisations below"), [_("Rank"), _("Organisation")] + [label(k) for k in keys] + [_("Score")],
+           [[c["place"], c["name"]] + [c[k] for k in keys] + [c.get("score")] for c in r["children"]])
     _sheet(wb, _("Weak knowledge points"), [_("Knowledge point"), _("Answers"), _("Correct"), _("Accuracy")],
            [[k["knowledge_point"], k["answered"], k["correct"], round(k["accuracy"], 3)] for k in r.get("weak_points", [])])
     _sheet(wb, _("Needs attention"), [_("Member"), _("Organisation"), _("Why"), _("Reasons")],
            [[a["name"], a["org_name"], [words.get(w, w) for w in a["why"]],
              [_(x["text"]) for f in a.get("flags") or [] for x in f["reasons"]]] for a in r.get("attention", [])])
-    _sheet(wb, _("Members"), [_("Member"), _("Organisation"), _("Credited seconds"), _("Active days"), _("Answers"),
-                              _("Accuracy"), _("Points"), _("Tasks"), _("Tasks on time"), _("Tasks overdue")],
-           [[m["name"], m["org_name"], m["study_seconds"], m["active_days"], m["answered"], m["accuracy"], m["points"],
-             m["tasks"], m["tasks_on_time"], m["tasks_overdue"]] for m in r.get("members", [])])
+    _sheet(wb, _("Members"), [_("Member"), _("Organisation")] + ([_("Credited seconds")] if timed else [])
+           + [_("Active days"), _("Answers"), _("Accuracy"), _("Points"), _("Tasks"), _("Tasks on time"),
+              _("Tasks overdue")],
+           [[m["name"], m["org_name"]] + ([m["study_seconds"]] if timed else []) + [
+               m["active_days"], m["answered"], m["accuracy"], m["points"], m["tasks"], m["tasks_on_time"],
+               m["tasks_overdue"]] for m in r.get("members", [])])
+    _corrections_sheet(wb, r)
+    notes = figure_notes()
+    _sheet(wb, _("Notes on the figures"), [_("Item"), _("How it is computed")],
+           [[str(NOTE_LABELS[k]) if k in NOTE_LABELS else label(k), v] for k, v in notes.items()
+            if timed or k not in ("study", "trend_study")])
     return _bytes(wb)

@@ -1,9 +1,11 @@
-"""Capabilities of the reports package and who holds them (members always read their own report)."""
-from learning.services.scope import define_capability
+"""Capabilities of the reports package and who holds them (members always read their own report);
+reports.register declares them."""
 
-#: read org reports and dashboards and other members' reports, export them
-define_capability("report.read", {"organiser", "reviewer", "admin"})
-#: see analytics flags (advice) on members; never shown to other members
-define_capability("report.analytics", {"organiser", "reviewer", "admin"})
-#: start committee packs and analytics training, download packs
-define_capability("report.pack", {"organiser", "reviewer", "admin"})
+CAPABILITIES = {
+    #: read org reports and dashboards and other members' reports, export them
+    "report.read": {"organiser", "reviewer", "admin"},
+    #: see analytics flags (advice) on members; never shown to other members
+    "report.analytics": {"organiser", "reviewer", "admin"},
+    #: start committee packs and analytics training, download packs
+    "report.pack": {"organiser", "reviewer", "admin"},
+}

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from learning.errors import Forbidden
 from learning.extensions import db
 from learning.models import MemberDayStats
 from scoring.models import PointsEntry, PointsRule
+from scoring.services import rankings
 
-from .period import Period
+from learning.services.period import Period
 
 ADJUSTMENT = "adjustment"
 
@@ -47,11 +49,8 @@ def points_by_rule(member_id: int, period: Period) -> tuple[list[dict], bool]:
 def fair_places(viewer, org, period: Period) -> dict[int, dict] | None:
     """The points issue's fair ranking of the org's children (scoring's `branch_ranking`) as the viewer
     may see it: {child org id: {place, score}}; None when the viewer may not see the full ranking."""
-    from learning.errors import Forbidden
-    from scoring.services import periods, rankings
-
     try:
-        ranking = rankings.branch_ranking(viewer, org, periods.Period("custom", period.start, period.end))
+        ranking = rankings.branch_ranking(viewer, org, period)
     except Forbidden:
         return None
     if ranking["visibility"] != "full":

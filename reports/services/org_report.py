@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import case, func, select
 
 from learning.extensions import db
 from learning.models import LearningRecord, Member, MemberDayStats, Org
-from learning.timeutil import local_day, utcnow
+from learning.services.activity import ACTIVE_DAY_TEXT, active_day, active_day_flag
+from learning.services.outcomes import DONE_LATE, DONE_ON_TIME, OVERDUE, first_passes, task_outcome
+from learning.services.policy import effective_policy
+from learning.timeutil import local_day, parse_moment, utcnow
+from scoring.policy import online_time_counts, rankings_on
 
 from ..models import OrgKnowledgeDay
 from . import ledger
-from .period import Period
+from learning.services.period import Period
 
 MEMBER_TABLE_LIMIT = 1000
 WEAK_POINTS = 10
@@ -28,12 +33,6 @@ TASK_LOOKBACK = timedelta(days=92)
 
 def _in(org: Org):
     return Org.path.startswith(org.path, autoescape=True)
-
-
-def _parse(value) -> datetime | None:
-    from .member_report import _parse_time
-
-    return _parse_time(value)
 
 
 def per_org_sums(org: Org, period: Period) -> dict[int, dict]:
@@ -46,7 +45,7 @@ def per_org_sums(org: Org, period: Period) -> dict[int, dict]:
         MemberDayStats.org_id, func.sum(MemberDayStats.study_seconds), func.sum(MemberDayStats.questions_answered),
         func.sum(MemberDayStats.questions_correct), func.sum(MemberDayStats.points),
         func.sum(MemberDayStats.courses_completed), func.sum(MemberDayStats.offline_attended),
-        func.count(func.distinct(case((MemberDayStats.records > 0, MemberDayStats.member_id)))))
+        func.count(func.distinct(case((active_day(), MemberDayStats.member_id)))))
         .join(Org, Org.id == MemberDayStats.org_id)
         .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end)
         .group_by(MemberDayStats.org_id)).all()
@@ -69,13 +68,15 @@ def task_rows(org: Org, period: Period) -> list[dict]:
     """
     result = LearningRecord.result
     since = period.since - TASK_LOOKBACK
-    due_at = _Memo(_parse)
-    ids_of = _Memo(lambda raw: frozenset(str(c) for c in _json_list(raw)))
+    due_at = cache(parse_moment)  # thousands of assignments share a due date and a course list
+    ids_of = cache(lambda raw: frozenset(str(c) for c in _json_list(raw)))
+    items_of = cache(lambda raw: tuple((str(i["quiz_id"]), i.get("min_score")) for i in _json_list(raw)
+                                       if isinstance(i, dict) and i.get("quiz_id") is not None))
     assigned = {}
-    for member_id, org_id, oid, name, due, courses, at in db.session.execute(
+    for member_id, org_id, oid, name, due, courses, quizzes, at in db.session.execute(
             select(LearningRecord.member_id, LearningRecord.org_id, LearningRecord.object_id,
                    LearningRecord.object_name, result["due_at"].as_string(), result["course_ids"].as_string(),
-                   LearningRecord.occurred_at)
+                   result["quiz_items"].as_string(), LearningRecord.occurred_at)
             .join(Org, Org.id == LearningRecord.org_id)
             .where(_in(org), LearningRecord.verb == "assigned", LearningRecord.occurred_at >= since,
                    LearningRecord.occurred_at < period.until)):
@@ -83,7 +84,8 @@ def task_rows(org: Org, period: Period) -> list[dict]:
         if at < period.since and not (due is not None and period.since <= due < period.until):
             continue  # assigned before the period and not due in it
         assigned[(member_id, str(oid))] = {"member_id": member_id, "org_id": org_id, "task_id": str(oid),
-                                           "name": name, "due_at": due, "courses": ids_of(courses)}
+                                           "name": name, "due_at": due, "courses": ids_of(courses),
+                                           "quiz_items": items_of(quizzes)}
     if not assigned:
         return []
     done = defaultdict(dict)
@@ -94,15 +96,33 @@ def task_rows(org: Org, period: Period) -> list[dict]:
             .where(_in(org), LearningRecord.verb == "completed", LearningRecord.occurred_at >= since)):
         for task_id in ids_of(task_ids):
             done[(member_id, task_id)][str(oid)] = (at, on_time not in _JSON_FALSE)
+    submissions = _quiz_submissions(org, {q for t in assigned.values() for q, _ in t["quiz_items"]})
     now = utcnow()
     out = []
     for key, task in assigned.items():
-        finished = done.get(key, {})
-        complete = bool(task["courses"]) and finished.keys() >= task["courses"]
-        on_time = complete and all(finished[c][1] for c in task["courses"]) and (
-            task["due_at"] is None or max(finished[c][0] for c in task["courses"]) <= task["due_at"])
-        overdue = not complete and task["due_at"] is not None and task["due_at"] < now
-        out.append(task | {"complete": complete, "on_time": on_time, "overdue": overdue})
+        items = [{"quiz_id": q, "min_score": m} for q, m in task["quiz_items"]]
+        passes = first_passes(items, submissions.get(task["member_id"], {}))
+        status, _ = task_outcome(task["due_at"], task["courses"], done.get(key, {}), now, items, passes)
+        out.append(task | {"complete": status in (DONE_ON_TIME, DONE_LATE), "on_time": status == DONE_ON_TIME,
+                           "overdue": status == OVERDUE})
+    return out
+
+
+def _quiz_submissions(org: Org, quiz_ids: set[str]) -> dict[int, dict[str, list]]:
+    """{member: {quiz id: [(when, {"scaled", "passed"})]}} of the subtree's submitted attempts at the quizzes
+    tasks require (any time: a quiz passed before the task was assigned counts, as courses counts it)."""
+    out: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    if not quiz_ids:
+        return out
+    result = LearningRecord.result
+    for member_id, oid, scaled, passed, at in db.session.execute(
+            select(LearningRecord.member_id, LearningRecord.object_id, result["scaled"].as_string(),
+                   result["passed"].as_string(), LearningRecord.occurred_at)
+            .join(Org, Org.id == LearningRecord.org_id)
+            .where(_in(org), LearningRecord.verb == "submitted", LearningRecord.object_type == "quiz",
+                   LearningRecord.object_id.in_(sorted(quiz_ids)))):
+        out[member_id][str(oid)].append((at, {"scaled": float(scaled) if scaled not in (None, "null") else None,
+                                              "passed": passed not in (None, "null", *_JSON_FALSE)}))
     return out
 
 
@@ -117,19 +137,6 @@ def _json_list(raw) -> list:
 
 
 _JSON_FALSE = ("false", "0")  # `on_time` false read as text: PostgreSQL gives 'false', SQLite '0'
-
-
-class _Memo(dict):
-    """Calls `fn` once per distinct argument (thousands of assignments share a due date and courses)."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-
-    def __call__(self, key):
-        if key not in self:
-            self[key] = self.fn(key)
-        return self[key]
 
 
 def _figures(sums: list[dict], members: int, tasks: list[dict]) -> dict:
@@ -159,7 +166,7 @@ def trend(org: Org, period: Period) -> list[dict]:
         func.sum(MemberDayStats.questions_answered), func.sum(MemberDayStats.questions_correct))
         .join(Org, Org.id == MemberDayStats.org_id)
         .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end,
-               MemberDayStats.records > 0).group_by(MemberDayStats.day)).all()
+               active_day()).group_by(MemberDayStats.day)).all()
     weekly = period.days > 62
     buckets: dict = {}
     for day, secs, active, answered, correct in rows:
@@ -191,18 +198,21 @@ def weak_points(org: Org, period: Period, limit: int = WEAK_POINTS) -> list[dict
     return sorted(points, key=lambda k: (k["accuracy"], -k["answered"]))[:limit]
 
 
-def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER_TABLE_LIMIT) -> list[dict]:
-    """Per member of the subtree: study, answers, accuracy, points, active days, tasks."""
-    members = db.session.execute(select(Member.id, Member.name, Member.org_id, Org.name).join(Org, Org.id == Member.org_id)
-                                 .where(_in(org), Member.status == "active").order_by(Org.path, Member.id)
-                                 .limit(limit)).all()
+def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER_TABLE_LIMIT,
+                ids: list[int] | None = None) -> list[dict]:
+    """Per member of the subtree (or of `ids` in it): study, answers, accuracy, points, active days, tasks."""
+    stmt = select(Member.id, Member.name, Member.org_id, Org.name).join(Org, Org.id == Member.org_id).where(
+        _in(org), Member.status == "active")
+    if ids is not None:
+        stmt = stmt.where(Member.id.in_(ids or [-1]))
+    members = db.session.execute(stmt.order_by(Org.path, Member.id).limit(limit)).all()
     ids = [m[0] for m in members]
     sums = {}
     if ids:
         sums = {r[0]: r[1:] for r in db.session.execute(select(
             MemberDayStats.member_id, func.sum(MemberDayStats.study_seconds),
             func.sum(MemberDayStats.questions_answered), func.sum(MemberDayStats.questions_correct),
-            func.sum(MemberDayStats.points), func.sum(case((MemberDayStats.records > 0, 1), else_=0)))
+            func.sum(MemberDayStats.points), func.sum(active_day_flag()))
             .where(MemberDayStats.member_id.in_(ids), MemberDayStats.day >= period.start,
                    MemberDayStats.day <= period.end)
             .group_by(MemberDayStats.member_id)).all()}
@@ -221,6 +231,45 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
     return out
 
 
+MEMBER_SORTS = ("org", "name", "points", "study", "active_days", "accuracy")
+
+
+def member_table(org: Org, period: Period, tasks: list[dict], params: dict) -> dict:
+    """One page of the report's member table (`params`: page, per_page, q on the name, sort one of
+    MEMBER_SORTS or its `-` form), in the API's envelope. Ordered by org or name, only the page's members
+    are summed; ordered by a figure, the subtree's sums are ordered in the database (one grouped query),
+    never loaded whole."""
+    stats = (select(MemberDayStats.member_id.label("member_id"),
+                    func.sum(MemberDayStats.study_seconds).label("study"),
+                    func.sum(MemberDayStats.questions_answered).label("answered"),
+                    func.sum(MemberDayStats.questions_correct).label("correct"),
+                    func.sum(MemberDayStats.points).label("points"), func.sum(active_day_flag()).label("days"))
+             .join(Org, Org.id == MemberDayStats.org_id)
+             .where(_in(org), MemberDayStats.day >= period.start, MemberDayStats.day <= period.end)
+             .group_by(MemberDayStats.member_id).subquery())
+    accuracy = case((func.coalesce(stats.c.answered, 0) > 0,
+                     func.coalesce(stats.c.correct, 0) * 1.0 / stats.c.answered), else_=-1.0)
+    columns = {"org": (Org.path, Member.name), "name": (Member.name,),
+               "points": (func.coalesce(stats.c.points, 0),), "study": (func.coalesce(stats.c.study, 0),),
+               "active_days": (func.coalesce(stats.c.days, 0),), "accuracy": (accuracy,)}
+    sort = params.get("sort") or "org"
+    desc = sort.startswith("-")
+    by_figure = sort.lstrip("-") not in ("org", "name")
+    stmt = select(Member.id).join(Org, Org.id == Member.org_id).where(_in(org), Member.status == "active")
+    if params.get("q"):
+        stmt = stmt.where(Member.name.contains(params["q"], autoescape=True))
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    if by_figure:
+        stmt = stmt.outerjoin(stats, stats.c.member_id == Member.id)
+    order = [c.desc() if desc else c.asc() for c in columns[sort.lstrip("-")]]
+    ids = list(db.session.scalars(stmt.order_by(*order, Member.id.desc() if desc else Member.id)
+                                  .offset((params["page"] - 1) * params["per_page"]).limit(params["per_page"])))
+    page_ids = set(ids)
+    rows = {r["id"]: r for r in member_rows(org, period, [t for t in tasks if t["member_id"] in page_ids], ids=ids)}
+    return {"items": [rows[i] for i in ids if i in rows], "total": total, "page": params["page"],
+            "per_page": params["per_page"]}
+
+
 def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> dict:
     """Headline figures, trend, and the direct children side by side, in the fair order of the points
     issue (scoring's branch ranking, as `viewer` may see it); without a viewer, by points per member."""
@@ -236,19 +285,47 @@ def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> d
         figures = _figures([sums[i] for i in ids if i in sums], sum(counts.get(i, 0) for i in ids),
                            [t for t in tasks if t["org_id"] in ids])
         compared.append({"id": child.id, "name": child.name, "kind": child.kind, **figures})
-    fair = ledger.fair_places(viewer, org, period) if viewer is not None and compared else None
+    policy = report_policy(org)
+    by_points = policy["rankings_enabled"] and policy["online_time_statistics"]
+    fair = ledger.fair_places(viewer, org, period) if viewer is not None and compared and by_points else None
     if fair:
         for child in compared:
             child.update(fair.get(child["id"], {"place": None, "score": None}))
         compared.sort(key=lambda c: (c["place"] is None, c["place"] or 0, c["name"]))
     else:
-        compared.sort(key=lambda c: -(c["points_per_member"] or 0))
+        compared.sort(key=_points_order if by_points else _learning_order)
         for place, child in enumerate(compared, 1):
             child.update(place=place, score=None)
+    figures = _figures(list(sums.values()), sum(counts.values()), tasks)
+    points = trend(org, period)
+    if not policy["online_time_statistics"]:  # minutes kept, but no comparison uses them (docs/policy.md)
+        for row in [figures, *compared, *points]:
+            row.update(study_seconds=None, **({"study_seconds_per_member": None} if "members" in row else {}))
     return {"org": {"id": org.id, "name": org.name, "kind": org.kind, "parent_id": org.parent_id},
             "period": {"from": period.start, "to": period.end, "days": period.days},
-            "figures": _figures(list(sums.values()), sum(counts.values()), tasks),
-            "trend": trend(org, period), "children": compared, "fair_ranking": bool(fair), "_tasks": tasks}
+            "figures": figures, "trend": points, "children": compared, "fair_ranking": bool(fair),
+            "compared_on": "points" if by_points else "learning", "policy": policy, "_tasks": tasks}
+
+
+def report_policy(org: Org) -> dict:
+    """What the org's policy lets reports compare, and the definition of an active day in words."""
+    values = effective_policy(org)
+    excluded = [k for k, off in (("study_time", not online_time_counts(org, values)
+                                  or not values["study_time_in_evaluation"]),
+                                 ("points", not rankings_on(org, values))) if off]
+    return {"online_time_statistics": online_time_counts(org, values), "rankings_enabled": rankings_on(org, values),
+            "excluded_from_assessment": excluded, "active_day": str(ACTIVE_DAY_TEXT)}
+
+
+def _points_order(child: dict):
+    return -(child["points_per_member"] or 0)
+
+
+def _learning_order(child: dict):
+    """Mastery first, then tasks done on time, then offline attendance per member (no minutes, no points)."""
+    on_time = child["tasks_on_time"] / child["tasks_assigned"] if child["tasks_assigned"] else 0
+    attendance = child["offline_attended"] / child["members"] if child["members"] else 0
+    return (-(child["accuracy"] or 0), -on_time, -attendance, child["name"])
 
 
 def attention(rows: list[dict], risk_probs: dict[int, float], scripted: dict[int, list[dict]]) -> list[dict]:
@@ -273,7 +350,8 @@ def attention(rows: list[dict], risk_probs: dict[int, float], scripted: dict[int
     return out
 
 
-def build_org_report(org: Org, period: Period, *, show_flags: bool = False, viewer: Member | None = None) -> dict:
+def build_org_report(org: Org, period: Period, *, show_flags: bool = False, viewer: Member | None = None,
+                     table: dict | None = None) -> dict:
     """The dashboard plus weak knowledge points, members (drill-down) and who needs attention.
 
     `show_flags` (the viewer holds `report.analytics`) adds the analytics' advice to the attention
@@ -281,14 +359,27 @@ def build_org_report(org: Org, period: Period, *, show_flags: bool = False, view
     """
     from ..analytics import flags as flag_service, risk
 
+    from .late import later_corrections
+
     report = build_dashboard(org, period, viewer)
+    report["later_corrections"] = later_corrections(period, org=org)  # a closed period changes only openly
     tasks = report.pop("_tasks")
     rows = member_rows(org, period, tasks)
+    if not report["policy"]["online_time_statistics"]:  # no comparison of members' minutes either
+        for row in rows:
+            row["study_seconds"] = None
     probs, info, scripted = {}, None, {}
     if show_flags:
         cutoff = min(period.end, local_day(utcnow())) + timedelta(days=1)
         probs, info = risk.predict(org, [r["id"] for r in rows], cutoff)
         scripted = flag_service.scripted_by_member(org, [r["id"] for r in rows], period.since, period.until)
+    if table is not None:  # a page of the member table (page, per_page, q, sort), beside the first rows
+        if not report["policy"]["online_time_statistics"] and (table.get("sort") or "").lstrip("-") == "study":
+            table = table | {"sort": "org"}  # minutes are not compared where the policy says so
+        report["member_table"] = member_table(org, period, tasks, table)
+        if not report["policy"]["online_time_statistics"]:
+            for row in report["member_table"]["items"]:
+                row["study_seconds"] = None
     report.update(weak_points=weak_points(org, period), members=rows,
                   members_truncated=report["figures"]["members"] > len(rows),
                   attention=attention(rows, probs, scripted), risk_model=info)

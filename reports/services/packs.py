@@ -17,7 +17,7 @@ from learning.timeutil import utcnow
 from ..models import ReportPack
 from .member_report import build_member_report
 from .org_report import build_org_report
-from .period import Period
+from learning.services.period import Period
 
 
 def pack_root() -> Path:

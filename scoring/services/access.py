@@ -1,12 +1,16 @@
-"""Capabilities of the scoring package (see learning.services.scope)."""
-from learning.services.scope import define_capability
+"""Capabilities of the scoring package and the roles that hold them (scoring.register declares them)."""
 
-define_capability("points.read", {"organiser", "reviewer", "admin"})  # another member's points
-define_capability("points.adjust", {"organiser", "admin"})  # manual adjustments and reversals
-define_capability("rules.manage", {"admin"})
-define_capability("ranking.read", {"member", "organiser", "reviewer", "host", "admin"})
-define_capability("ranking.full", {"organiser", "reviewer", "admin"})  # whatever the visibility policy
-define_capability("offline.read", {"member", "organiser", "reviewer", "admin"})
-define_capability("offline.attend", {"member"})  # check oneself in
-define_capability("offline.manage", {"organiser", "admin"})
-define_capability("evaluation.read", {"organiser", "reviewer", "admin"})
+CAPABILITIES = {
+    "points.read": {"organiser", "reviewer", "admin"},  # another member's points
+    "points.adjust": {"organiser", "admin"},  # manual adjustments and reversals
+    "rules.manage": {"admin"},
+    "ranking.read": {"member", "organiser", "reviewer", "host", "admin"},
+    "ranking.full": {"organiser", "reviewer", "admin"},  # whatever the visibility policy
+    "offline.read": {"member", "organiser", "reviewer", "admin"},
+    "offline.attend": {"member"},  # check oneself in
+    "offline.manage": {"organiser", "admin"},
+    "evaluation.read": {"organiser", "reviewer", "admin"},
+    "offline.backdate": {"admin"},  # sessions/attendance older than the offline_backdate_days policy
+    "compliance.read": {"organiser", "reviewer", "admin"},  # 三会一课 compliance of branches
+    "checkin.read": {"organiser", "admin"},  # who has not checked in (only where check-in is on)
+}

@@ -11,24 +11,28 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from learning.errors import Conflict, Invalid, NotFound
+from learning.errors import Conflict, Forbidden, Invalid, NotFound
 from learning.extensions import db
 from learning.models import Member, Org
+from learning.secrets import derived_key
 from learning.services import scope
-from learning.services.records import record
+from learning.services.directory import Entry
+from learning.services.policy import policy_value
+from learning.services.records import Act, record, record_many
 from learning.timeutil import as_utc, utcnow
 
 from ..models import SESSION_KINDS, OfflineAttendance, OfflineSession
+from . import sessions
 
 QR_TTL_SECONDS = 90  # a code on the projector is replaced every 30 s and accepted for 90 s
 QR_REFRESH_SECONDS = 30
 CHECKIN_EARLY = timedelta(minutes=30)
 CHECKIN_LATE = timedelta(minutes=30)
-SESSION_KIND_NAMES = {"branch_meeting": "支部党员大会", "committee_meeting": "支部委员会",
-                      "group_meeting": "党小组会", "party_lecture": "党课", "theme_day": "主题党日"}
+SESSION_KIND_NAMES = sessions.KIND_NAMES
 
 
 class QRCodeRefused(Invalid):
@@ -38,12 +42,32 @@ class QRCodeRefused(Invalid):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="offline-checkin")
+    return URLSafeTimedSerializer(derived_key("offline-checkin"), salt="offline-checkin")
+
+
+def require_recent_enough(org: Org, moment: datetime, by: Member | None, *, now: datetime | None = None) -> None:
+    """Refuse (403) entering a session or attendance older than the org's back-dating policy.
+
+    Late entry is how attendance is invented after the fact; past `offline_backdate_days`
+    (default 3) only an admin over the org (the committee's admin) may enter it.
+    """
+    if by is None:
+        return
+    days = policy_value(org, "offline_backdate_days")
+    if as_utc(moment) >= (now or utcnow()) - timedelta(days=days):
+        return
+    if not scope.holds(by, "offline.backdate", org):
+        raise Forbidden(_l("Sessions and attendance older than %(days)s days can only be entered by an admin "
+                           "of the committee.", days=days), {"starts_at": ["too_old"]})
 
 
 def schedule_session(org: Org, *, kind: str, title: str, place: str, starts_at: datetime, ends_at: datetime,
-                     notes: str | None = None, by: Member | None = None) -> OfflineSession:
-    """Schedule a session of a branch (or group); a time and place are required."""
+                     notes: str | None = None, by: Member | None = None,
+                     now: datetime | None = None) -> OfflineSession:
+    """Schedule a session of a branch (or group); a time and place are required.
+
+    `now` is when it is entered (the demo seed enters its history as if at the time).
+    """
     errors = {}
     if kind not in SESSION_KINDS:
         errors["kind"] = [f"one of {', '.join(SESSION_KINDS)}"]
@@ -55,15 +79,22 @@ def schedule_session(org: Org, *, kind: str, title: str, place: str, starts_at: 
         errors["ends_at"] = ["must be after the start"]
     elif starts_at and ends_at and as_utc(ends_at) - as_utc(starts_at) > timedelta(hours=12):
         errors["ends_at"] = ["a session lasts at most 12 hours"]
-    if org.kind not in ("branch", "group", "general_branch"):
+    if kind in sessions.LEADERSHIP_ONLY:
+        if org.kind not in ("committee", "general_branch"):
+            errors["kind"] = ["民主生活会 is held by a committee's leadership group"]
+    elif org.kind not in ("branch", "group", "general_branch"):
         errors["org_id"] = ["sessions belong to a branch, general branch or group"]
     if errors:
         raise Invalid("The session is not valid.", errors)
+    if ends_at:
+        require_recent_enough(org, ends_at, by, now=now)
     session = OfflineSession(org_id=org.id, kind=kind, title=title.strip(), place=place.strip(),
                              starts_at=as_utc(starts_at), ends_at=as_utc(ends_at), notes=notes,
                              qr_nonce=secrets.token_hex(8), organiser_id=by.id if by else None)
     db.session.add(session)
     db.session.flush()
+    if as_utc(ends_at) > utcnow():  # a session entered afterwards invites nobody
+        sessions.announce(session)
     return session
 
 
@@ -119,8 +150,9 @@ def _attend(session: OfflineSession, member: Member, *, method: str, entered_by:
     existing = db.session.scalar(select(OfflineAttendance).where(OfflineAttendance.session_id == session.id,
                                                                   OfflineAttendance.member_id == member.id))
     if existing is not None:
-        raise Conflict("You have already checked in to this session." if method == "qr"
-                       else f"{member.name} is already marked present.", {"member_id": ["already_present"]})
+        if method == "qr":
+            raise Conflict("You have already checked in to this session.", {"member_id": ["already_present"]})
+        raise Conflict(f"{member.name} is already marked present.", {"member_id": ["already_present"]})
     proxy = method == "proxy"
     written = record(member, "attended", "offline_session", session.id, object_name=session.title,
                      idempotency_key=f"offline:{session.id}:{member.id}",
@@ -134,6 +166,31 @@ def _attend(session: OfflineSession, member: Member, *, method: str, entered_by:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _attend_many(session: OfflineSession, people: list[tuple[Member, str, Member | None]]) -> list[OfflineAttendance]:
+    """`_attend` for many (member, method, entered by) at once: one `record_many`, one flush."""
+    if session.cancelled_at is not None:
+        raise Conflict("The session was cancelled.")
+    ids = [member.id for member, _, _ in people]
+    present = set(db.session.scalars(select(OfflineAttendance.member_id).where(
+        OfflineAttendance.session_id == session.id, OfflineAttendance.member_id.in_(ids)))) if ids else set()
+    for n, (member, _, _) in enumerate(people):
+        if member.id in present or member.id in ids[:n]:
+            raise Conflict(f"{member.name} is already marked present.", {"member_id": ["already_present"]})
+    written = record_many([Act(member, "attended", "offline_session", session.id, object_name=session.title,
+                               idempotency_key=f"offline:{session.id}:{member.id}",
+                               result={"kind": session.kind, "proxy": method == "proxy",
+                                       "entered_by": entered_by.id if entered_by else None, "place": session.place},
+                               duration_s=int((session.ends_at - session.starts_at).total_seconds()),
+                               occurred_at=session.starts_at, source="offline")
+                           for member, method, entered_by in people])
+    rows = [OfflineAttendance(session_id=session.id, member_id=member.id, method=method,
+                              entered_by_id=entered_by.id if entered_by else None, record_id=w.record.id)
+            for (member, method, entered_by), w in zip(people, written)]
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
 
 
 def check_in(session: OfflineSession, member: Member, token: str, now: datetime | None = None) -> OfflineAttendance:
@@ -161,7 +218,11 @@ def mark_attendance(session: OfflineSession, member_ids: list[int], by: Member) 
     """The organiser marks members present who have no phone (proxy entry, with who entered it)."""
     if not member_ids:
         raise Invalid("Choose at least one member.", {"member_ids": ["required"]})
+    scope.refuse_own_benefit(by, member_ids, "Nobody may mark themselves present; ask another organiser "
+                                             "or check in with the code at the venue.")
+    sessions.refuse_self(list(member_ids), by)
     org = db.session.get(Org, session.org_id)
+    require_recent_enough(org, session.ends_at, by)
     members = []
     for member_id in dict.fromkeys(member_ids):
         member = db.session.get(Member, member_id)
@@ -187,7 +248,13 @@ def attendance(session: OfflineSession) -> list[dict]:
 
 def sessions_of(org: Org, *, include_ancestors: bool = False, start: datetime | None = None,
                 end: datetime | None = None) -> list[OfflineSession]:
-    """Sessions of an org's subtree (or held by it and its ancestors), by start time."""
+    """Sessions of an org's subtree (or held by it and its ancestors), latest first."""
+    return list(db.session.scalars(sessions_select(org, include_ancestors=include_ancestors, start=start, end=end)))
+
+
+def sessions_select(org: Org, *, include_ancestors: bool = False, start: datetime | None = None,
+                    end: datetime | None = None):
+    """The select behind `sessions_of` (ordered latest first, ties by id), for a paged list."""
     if include_ancestors:
         where = OfflineSession.org_id.in_(org.ancestor_ids)
         stmt = select(OfflineSession).where(where)
@@ -198,4 +265,20 @@ def sessions_of(org: Org, *, include_ancestors: bool = False, start: datetime | 
         stmt = stmt.where(OfflineSession.starts_at >= start)
     if end:
         stmt = stmt.where(OfflineSession.starts_at < end)
-    return list(db.session.scalars(stmt.order_by(OfflineSession.starts_at.desc())))
+    return stmt.order_by(OfflineSession.starts_at.desc(), OfflineSession.id.desc())
+
+
+def session_entries(ids: list[int]) -> dict[int, Entry]:
+    """Sessions by id as other packages may know them (learning.services.directory): open = not cancelled."""
+    rows = db.session.execute(select(OfflineSession, Org.path).join(Org, Org.id == OfflineSession.org_id)
+                              .where(OfflineSession.id.in_(ids))).all()
+    return {s.id: Entry(id=s.id, title=s.title, org_id=s.org_id, org_path=path, kind=s.kind,
+                        open=s.cancelled_at is None) for s, path in rows}
+
+
+def upcoming_sessions_of(org_ids: list[int]) -> list[Entry]:
+    """Sessions of these orgs that are not cancelled and have not ended, soonest first (for a choice on a form)."""
+    rows = db.session.execute(select(OfflineSession, Org.path).join(Org, Org.id == OfflineSession.org_id).where(
+        OfflineSession.org_id.in_(org_ids), OfflineSession.cancelled_at.is_(None),
+        OfflineSession.ends_at >= utcnow()).order_by(OfflineSession.starts_at).limit(200)).all()
+    return [Entry(id=s.id, title=s.title, org_id=s.org_id, org_path=path, kind=s.kind) for s, path in rows]

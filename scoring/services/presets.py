@@ -47,4 +47,17 @@ ORGANISATION_LIFE = [
          match={"kind": ["theme_day"]}, points=5, daily_cap=5),
 ]
 
-PRESETS = {"xuexi_default": XUEXI_DEFAULT, "organisation_life": ORGANISATION_LIFE}
+# the daily check-in (签到) pays only where the org's policy turns check-in on (scoring.policy)
+DAILY_CHECKIN = [
+    dict(code="checkin", name="每日签到", kind="per_event", verb="checked_in", object_type="app", points=1,
+         daily_cap=1),
+]
+
+# rating a finished course (双向评价) is a reaction: it pays only where reactions_in_assessment is on
+COURSE_FEEDBACK = [
+    dict(code="course_rating", name="课程评价", kind="per_event", verb="rated", object_type="course", points=1,
+         daily_cap=2),
+]
+
+PRESETS = {"xuexi_default": XUEXI_DEFAULT, "organisation_life": ORGANISATION_LIFE, "daily_checkin": DAILY_CHECKIN,
+           "course_feedback": COURSE_FEEDBACK}

@@ -13,9 +13,10 @@ from learning.timeutil import local_day, utcnow
 
 from ..models import PointsBalance, PointsCounter, PointsEntry, PointsRule
 from .ledger import day_period, week_period
-from .periods import Period
+from learning.services.period import Period
 from .presets import ORGANISATION_LIFE, XUEXI_DEFAULT
-from .rules import _windows as windows, rules_in_force
+from ..policy import rules_offered
+from .rules import _windows as windows
 
 DISPLAY_ORDER = {spec["code"]: i for i, spec in enumerate(XUEXI_DEFAULT + ORGANISATION_LIFE)}
 
@@ -59,8 +60,8 @@ def history(member: Member, period: Period | None = None, limit: int = 100, offs
     total_q = select(func.coalesce(func.sum(PointsEntry.delta), 0), func.count(PointsEntry.id)).where(
         PointsEntry.member_id == member.id)
     if period is not None:
-        stmt = stmt.where(PointsEntry.occurred_at >= period.start_utc, PointsEntry.occurred_at < period.end_utc)
-        total_q = total_q.where(PointsEntry.occurred_at >= period.start_utc, PointsEntry.occurred_at < period.end_utc)
+        stmt = stmt.where(PointsEntry.occurred_at >= period.since, PointsEntry.occurred_at < period.until)
+        total_q = total_q.where(PointsEntry.occurred_at >= period.since, PointsEntry.occurred_at < period.until)
     earned, count = db.session.execute(total_q).one()
     items = []
     for entry, rule_name, object_name, actor_name in db.session.execute(
@@ -87,7 +88,7 @@ def today_progress(member: Member, now: datetime | None = None) -> dict:
     """Today's points per rule against its cap, as 学习强国 shows it."""
     now = now or utcnow()
     today = local_day(now)
-    rules = sorted(rules_in_force(member.org, now), key=lambda r: (DISPLAY_ORDER.get(r.code, 99), r.id))
+    rules = sorted(rules_offered(member.org, now), key=lambda r: (DISPLAY_ORDER.get(r.code, 99), r.id))
     codes = [r.code for r in rules]
     counters = {(c.rule_code, c.period): c for c in db.session.scalars(select(PointsCounter).where(
         PointsCounter.member_id == member.id, PointsCounter.rule_code.in_(codes),

@@ -18,12 +18,13 @@ from learning.errors import Forbidden
 from learning.extensions import db
 from learning.models import Member, MemberDayStats, Org
 from learning.services import scope
-from learning.services.policy import policy_value
+from learning.services.policy import effective_policy
 from learning.services.upsert import insert_ignore
 
 from ..models import BoardEpoch
+from ..policy import rankings_on
 from .boards import boards, key_prefix
-from .periods import Period
+from learning.services.period import Period
 
 CURRENT_TTL = 3600  # a live board is rebuilt at least hourly, healing any missed increment
 PAST_TTL = 86400
@@ -51,7 +52,7 @@ def board_epoch() -> str | None:
 
 def board_key(org_id: int, period: Period, create: bool = False) -> str:
     """The cache key of an org's member board for a period."""
-    return f"{key_prefix()}{_epoch(create) or 'none'}:{org_id}:{period.label}"
+    return f"{key_prefix()}{_epoch(create) or 'none'}:{org_id}:{period.key}"
 
 
 def scores_from_db(org: Org, period: Period) -> dict[int, float]:
@@ -62,7 +63,7 @@ def scores_from_db(org: Org, period: Period) -> dict[int, float]:
     rows = db.session.execute(
         select(MemberDayStats.member_id, func.sum(MemberDayStats.points))
         .join(Org, Org.id == MemberDayStats.org_id)
-        .where(subtree, MemberDayStats.day >= period.first, MemberDayStats.day <= period.last)
+        .where(subtree, MemberDayStats.day >= period.start, MemberDayStats.day <= period.end)
         .group_by(MemberDayStats.member_id))
     for member_id, points in rows:
         scores[member_id] = float(points or 0)
@@ -87,10 +88,14 @@ def rebuild_board(org: Org, period: Period) -> int:
 
 
 def visibility(caller: Member, org: Org) -> str:
-    """full (organisers, reviewers, or a public policy), own (own place only), or Forbidden."""
+    """full (organisers, reviewers, or a public policy), own (own place only), or Forbidden; Forbidden for
+    everyone, supervisors included, where the policy switches points rankings off."""
+    values = effective_policy(org)
+    if not rankings_on(org, values):
+        raise Forbidden("Points rankings are switched off by this organisation's policy.")
     if scope.holds(caller, "ranking.full", org):
         return "full"
-    policy = policy_value(org, "ranking_visibility")
+    policy = values["ranking_visibility"]
     if policy == "public":
         return "full"
     if policy == "own_rank":
@@ -138,8 +143,7 @@ def _member_names(ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def _period_json(period: Period) -> dict:
-    return {"kind": period.kind, "from": period.first.isoformat(), "to": period.last.isoformat(),
-            "label": period.label}
+    return period.as_json()
 
 
 def shrinkage_weight(groups: list[tuple[int, float, float]], within_var: float) -> float:

@@ -11,8 +11,8 @@
     window.pioneer.api("/api/v1/offline-sessions/" + id + "/qr").then(function (body) {
       image.innerHTML = body.svg;
       return window.pioneer.api("/api/v1/offline-sessions/" + id + "/attendance");
-    }).then(function (rows) {
-      if (rows && count) count.textContent = String(rows.length);
+    }).then(function (page) {
+      if (page && count) count.textContent = String(page.total);
     }).catch(function () { /* keep the last code; the next tick retries */ });
   }
   window.setInterval(refresh, every * 1000);

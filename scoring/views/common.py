@@ -5,33 +5,30 @@ from datetime import date
 
 from flask import flash, request
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
+from learning.auth import actor
 from learning.errors import DomainError
 from learning.extensions import db
+from learning.fields import db_int
 from learning.models import Org
 from learning.services import scope
 
 
-def me():
-    """The logged-in member."""
-    return current_user._get_current_object()
-
 
 def orgs_for(capability: str) -> list[Org]:
     """Orgs where the current member holds a capability, top-down."""
-    return list(db.session.scalars(scope.scoped_orgs(me(), capability).where(Org.closed_at.is_(None))
+    return list(db.session.scalars(scope.scoped_orgs(actor(), capability).where(Org.closed_at.is_(None))
                                    .order_by(Org.path)))
 
 
 def chosen_org(capability: str) -> tuple[Org | None, list[Org]]:
     """The org picked with ?org= (in scope), else the first one the member may use."""
     options = orgs_for(capability)
-    wanted = request.args.get("org", type=int)
+    wanted = request.args.get("org", type=db_int)
     if wanted is not None:
-        return scope.require_org(me(), wanted, capability), options
-    home = next((o for o in options if o.id == me().org_id), None)
+        return scope.require_org(actor(), wanted, capability), options
+    home = next((o for o in options if o.id == actor().org_id), None)
     return (home or (options[0] if options else None)), options
 
 

@@ -5,6 +5,7 @@ from flask import Response, abort, render_template, request
 from flask_babel import get_locale
 from flask_login import login_required
 
+from learning.fields import db_int
 from learning.services.policy import effective_policy
 from learning.timeutil import local_day, utcnow
 
@@ -21,7 +22,7 @@ def evaluations():
     if org is None:
         abort(404)
     this_year = local_day(utcnow()).year
-    year = request.args.get("year", this_year, type=int)
+    year = request.args.get("year", this_year, type=db_int)
     if not 2000 <= year <= 2100:
         year = this_year
     result = evaluation.evaluate(org, year)

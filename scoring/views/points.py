@@ -5,16 +5,18 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from learning.auth import actor
 from learning.errors import DomainError, Invalid
 from learning.extensions import db
+from learning.fields import db_int
 from learning.services import scope
 
 from ..models import RULE_KINDS, PointsRule
 from ..services import queries, rankings as ranking_service, rules
-from ..services.periods import PERIOD_KINDS, resolve_period
+from learning.services.period import KINDS as PERIOD_KINDS, from_query
 from ..services.presets import PRESETS
 from . import bp
-from .common import arg_date, chosen_org, flash_error, me
+from .common import arg_date, chosen_org, flash_error
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -26,23 +28,20 @@ def home_panel(member) -> dict:
 
 
 def _period_from_args(default: str | None):
-    kind = request.args.get("period") or default
-    if not kind:
-        return None
-    return resolve_period(kind, arg_date("date"), arg_date("from"), arg_date("to"))
+    return from_query(request.args, default)
 
 
 @bp.route("/points")
 @login_required
 def my_points():
     """My points: balance, today's progress per rule against its cap, history with reasons."""
-    member = me()
+    member = actor()
     error = None
     try:
         period = _period_from_args(None)
     except DomainError as exc:
         error, period = _(exc.message), None
-    page = max(1, request.args.get("page", 1, type=int))
+    page = max(1, request.args.get("page", 1, type=db_int))
     history = queries.history(member, period, limit=30, offset=(page - 1) * 30)
     status = 422 if error else 200
     return render_template("scoring/my_points.html", today=queries.today_progress(member), history=history,
@@ -62,10 +61,9 @@ def rankings():
     try:
         period = _period_from_args("month")
         if of == "branches":
-            board = ranking_service.branch_ranking(me(), org, period)
+            board = ranking_service.branch_ranking(actor(), org, period)
         else:
-            board = ranking_service.member_ranking(me(), org, period, limit=100)
-        db.session.commit()
+            board = ranking_service.member_ranking(actor(), org, period, limit=100)
     except DomainError as exc:
         error, period = _(exc.message), None
     return render_template("scoring/rankings.html", org=org, options=options, of=of, board=board,
@@ -79,27 +77,25 @@ def rules_admin():
     org, options = chosen_org("org.read")
     if org is None:
         abort(404)
-    can_manage = scope.holds(me(), "rules.manage", org)
+    can_manage = scope.holds(actor(), "rules.manage", org)
     if request.method == "POST":
         if not can_manage:
             abort(403)
         try:
             action = request.form.get("action")
             if action == "preset":
-                made = rules.apply_preset(org, request.form.get("preset", ""), by=me())
-                db.session.commit()
+                made = rules.apply_preset(org, request.form.get("preset", ""), by=actor())
                 flash(_("%(n)d rules added.", n=len(made)), "success")
             elif action in ("create", "change"):
                 data = _rule_form(request.form)
                 if action == "create":
-                    rules.create_rule(org, data, by=me())
+                    rules.create_rule(org, data, by=actor())
                 else:
-                    rule = db.session.get(PointsRule, request.form.get("rule_id", type=int))
+                    rule = db.session.get(PointsRule, request.form.get("rule_id", type=db_int))
                     if rule is None or rule.org_id != org.id:
                         abort(404)
                     data.pop("code", None)
-                    rules.change_rule(rule, data, by=me(), effective_from=_when(request.form.get("effective_from")))
-                db.session.commit()
+                    rules.change_rule(rule, data, by=actor(), effective_from=_when(request.form.get("effective_from")))
                 flash(_("The rule was saved."), "success")
             return redirect(url_for("scoring_views.rules_admin", org=org.id))
         except DomainError as exc:
@@ -131,7 +127,7 @@ def _int(value):
     if not value:
         return None
     try:
-        return int(value)
+        return db_int(value)
     except ValueError:
         raise Invalid("Numbers only, please.", {"number": [value]}) from None
 

@@ -108,3 +108,30 @@ def test_options_bench_does_not_know_go_to_the_one_standalone_benchmark(monkeypa
     assert seen == [["python -m bench.reports", "--members", "5000"]]
     with pytest.raises(SystemExit):
         entry.main(["--members", "5000"])  # every benchmark selected: nobody to pass it to
+
+
+def test_worker_cpu_keeps_the_time_of_recycled_workers(tmp_path):
+    """A worker that burns CPU and is reaped by the master still counts (gunicorn's max_requests)."""
+    import subprocess
+    import sys
+
+    from bench.harness import Server
+
+    script = ("import os, time\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    end = time.process_time() + 0.3\n"
+              "    while time.process_time() < end: pass\n"
+              "    os._exit(0)\n"
+              "os.waitpid(pid, 0)\n"
+              "print('reaped', flush=True)\n"
+              "time.sleep(30)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "reaped"
+        server = Server("fake", "http://127.0.0.1:1", proc, tmp_path / "log")
+        assert server.worker_pids() == []  # the worker is gone ...
+        assert server.worker_cpu_seconds() >= 0.25  # ... and its CPU is still counted
+    finally:
+        proc.kill()
+        proc.wait()

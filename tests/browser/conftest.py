@@ -57,3 +57,21 @@ def open_page(chromium, live_server):
     yield _open
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def member_page(open_page):
+    """member_page(member, width, height) -> a fresh page (own cookies) at that viewport, logged in as `member`
+    through the login form (password tests.factories.PASSWORD unless given); console errors collected."""
+    from tests.factories import PASSWORD
+
+    def _open(member, width: int, height: int, password: str = PASSWORD):
+        page = open_page(width, height)
+        page.goto("/login")
+        page.fill("input[name=username]", member.username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/login" not in url)
+        return page
+
+    return _open

@@ -102,7 +102,6 @@ def _import_with_errors(page, path) -> None:
     page.goto("/members/import")
     page.set_input_files("input[name=file]", files=[{"name": "members.csv", "mimeType": "text/csv",
                                                       "buffer": "\n".join(rows).encode("utf-8")}])
-    page.fill("input[name=initial_password]", "chushi-2026")
     page.click("form[enctype] button[type=submit]")
     page.wait_for_load_state("load")
     page.screenshot(path=path, full_page=True)

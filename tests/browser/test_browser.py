@@ -20,17 +20,8 @@ def _no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def _seed_demo(db):
-    """The demo of `flask seed-demo` (learning.seed), with the issue's demo accounts."""
-    from learning.seed import demo_tree, seed_demo
-
-    seed_demo(PASSWORD)
-    db.session.commit()
-    return demo_tree()
-
-
-def test_member_logs_in_on_a_phone_and_sees_my_learning(db, open_page):
-    _seed_demo(db)
+def test_member_logs_in_on_a_phone_and_sees_my_learning(db, open_page, demo_county):
+    # demo_county: the demo of `flask seed-demo` (learning.seed), with the issue's demo accounts
     member = db.session.scalar(select(Member).where(Member.username == "demo-member"))
     page = open_page(375, 812)
     _login(page, "demo-member")
@@ -53,8 +44,8 @@ def test_member_switches_on_large_font_on_a_phone(db, open_page):
     assert _no_horizontal_scroll(page)
 
 
-def test_admin_searches_members_on_a_desktop_and_opens_one(db, open_page):
-    tree = _seed_demo(db)
+def test_admin_searches_members_on_a_desktop_and_opens_one(db, open_page, demo_county):
+    tree = demo_county
     wanted = db.session.scalars(select(Member).where(Member.org_id == tree.demo_branch.id,
                                                      Member.mobile.is_not(None)).order_by(Member.id)).first()
     page = open_page(1280, 800)
@@ -111,7 +102,6 @@ def test_admin_uploads_a_file_with_a_bad_row_and_sees_it_listed(db, open_page):
                 f"新党员乙,xin-yi,女,1990-02-30,13500000002,2015-07-01,正式,{demo.branch.name}\n")
     page.set_input_files("input[name=file]", files=[{"name": "党员.csv", "mimeType": "text/csv",
                                                       "buffer": csv_text.encode("utf-8")}])
-    page.fill("input[name=initial_password]", "chushi-2026")
     page.click("form[enctype] button[type=submit]")
     page.wait_for_load_state("load")
     table = page.locator(".import-errors table")

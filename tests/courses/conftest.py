@@ -1,12 +1,13 @@
 """Fixtures of the courses tests."""
 import pytest
 
-from tests.courses.helpers import Learner
+from tests.courses.helpers import Learner, freeze_study_clock
 
 
 @pytest.fixture
-def learner(client, login_as, tree):
-    """A member of branch1 with a study client."""
+def learner(client, login_as, tree, monkeypatch):
+    """A member of branch1 with a study client; the study clock stands still, so only `elapse` moves it."""
+    freeze_study_clock(monkeypatch)
     member, headers = login_as("member", tree.branch1)
     learner = Learner(client, headers)
     learner.member = member

@@ -59,6 +59,15 @@ def first_lesson(course: Course) -> Lesson:
     return db.session.scalars(select(Lesson).where(Lesson.course_id == course.id).order_by(Lesson.position)).first()
 
 
+def freeze_study_clock(monkeypatch) -> None:
+    """Stop the study clock, so only `elapse` moves a session's time (a loaded machine adds none)."""
+    from courses.services import study
+    from learning.timeutil import utcnow
+
+    frozen = utcnow()
+    monkeypatch.setattr(study, "utcnow", lambda: frozen)
+
+
 def elapse(session_id: int, seconds: float) -> None:
     """Pretend `seconds` of server time passed in a session (moves its clock marks back)."""
     session = db.session.get(StudySession, session_id)

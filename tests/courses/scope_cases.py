@@ -109,5 +109,50 @@ CASES = [
     Case("GET", "/api/v1/orgs/{org_id}/tasks", _task, allowed=READERS),
     Case("POST", "/api/v1/orgs/{org_id}/tasks", _new_task, allowed=MANAGERS),
     Case("GET", "/api/v1/tasks/{task_id}/completion", _task, allowed=READERS),
+    Case("POST", "/api/v1/tasks/{task_id}/reminders", _task, allowed=MANAGERS),
     Case("GET", "/api/v1/me/tasks", _task, allowed=ALL, list_endpoint=True),
+]
+
+
+# course feedback (双向评价) and topic requests (点单) ---------------------------------------------------------------
+
+def _finished_by_caller(ctx):
+    """A draft course of branch1 that the caller has finished (previewed): only its readers may see it."""
+    from tests.courses.test_feedback import finish
+
+    course = make_course(ctx.org, kinds=("article",), status="draft")
+    finish(ctx.caller, course)
+    return {"course_id": course.id, "json": {"stars": 4, "comment": "很好"}}
+
+
+def _rated_by_another(ctx):
+    from courses.services import feedback
+    from tests.courses.test_feedback import finish
+
+    course = make_course(ctx.org, kinds=("article",))
+    rater = make_member(ctx.org)
+    finish(rater, course)
+    rating = feedback.rate(rater, course.id, 3, "一般")
+    return {"course_id": course.id, "rating_id": rating.id, "json": {"stars": 5}}
+
+
+def _topic(ctx):
+    from courses.services import feedback
+
+    req = feedback.request_topic(make_member(ctx.org), f"主题{next(_n)}", "")
+    return {"request_id": req.id, "ids": [req.id]}
+
+
+def _topic_and_course(ctx):
+    return _topic(ctx) | {"json": {"course_id": make_course(ctx.org, kinds=("article",)).id}}
+
+
+CASES += [
+    Case("POST", "/api/v1/courses/{course_id}/ratings", _finished_by_caller, allowed={"reviewer"}),  # publishers: own_benefit
+    Case("GET", "/api/v1/courses/{course_id}/ratings", _rated_by_another, allowed=READERS),
+    Case("GET", "/api/v1/courses/{course_id}/ratings/mine", _finished_by_caller, allowed=READERS),
+    Case("PATCH", "/api/v1/ratings/{rating_id}", _rated_by_another, allowed=set()),  # only one's own rating
+    Case("GET", "/api/v1/topic-requests", _topic, allowed=ALL, list_endpoint=True),
+    Case("POST", "/api/v1/topic-requests/{request_id}/backing", _topic, allowed={"member"}),
+    Case("POST", "/api/v1/topic-requests/{request_id}/answer", _topic_and_course, allowed=MANAGERS),
 ]

@@ -8,7 +8,7 @@ from tests.helpers import assert_error
 
 
 def _ids(resp):
-    return {c["id"] for c in resp.get_json()}
+    return {c["id"] for c in resp.get_json()["items"]}
 
 
 def test_member_sees_published_courses_for_their_branch(client, login_as, tree):

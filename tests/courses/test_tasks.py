@@ -85,7 +85,7 @@ def test_my_tasks_list_due_dates_and_courses(client, login_as, tree):
     member, member_headers = login_as("member", tree.branch1)
     _, headers = login_as("organiser", tree.branch1)
     _assign(client, headers, tree.branch1, [course.id])
-    mine = client.get("/api/v1/me/tasks", headers=member_headers).get_json()
+    mine = client.get("/api/v1/me/tasks", headers=member_headers).get_json()["items"]
     assert mine[0]["title"] == "二十大精神专题学习" and mine[0]["due_at"] and mine[0]["completed"] is False
     assert mine[0]["courses"] == [{"id": course.id, "title": course.title, "completed": False}]
 
@@ -105,7 +105,7 @@ def test_finishing_the_courses_completes_the_task_on_time(client, login_as, tree
     _, headers = login_as("organiser", tree.branch1)
     task = _assign(client, headers, tree.branch1, [course.id]).get_json()
     _finish(client, member_headers, course)
-    assert client.get("/api/v1/me/tasks", headers=member_headers).get_json()[0]["completed"] is True
+    assert client.get("/api/v1/me/tasks", headers=member_headers).get_json()["items"][0]["completed"] is True
     rec = db.session.scalar(select(LearningRecord).where(LearningRecord.verb == "completed",
                                                          LearningRecord.object_type == "course"))
     assert rec.result["task_ids"] == [task["id"]] and rec.result["on_time"] is True
@@ -138,8 +138,9 @@ def test_reminder_is_sent_before_the_deadline_once(client, login_as, tree):
     assert send_reminders() == 1
     assert send_reminders() == 0
     db.session.commit()
-    note = db.session.scalar(select(Notification).where(Notification.member_id == member.id))
-    assert note.kind == "task_reminder" and "二十大精神专题学习" in note.title
+    note = db.session.scalar(select(Notification).where(Notification.member_id == member.id,
+                                                        Notification.kind == "reminder"))
+    assert note.kind == "reminder" and "二十大精神专题学习" in note.title
 
 
 def test_no_reminder_far_from_the_deadline(client, login_as, tree):

@@ -28,7 +28,7 @@ def _member(ctx):
 
 def _new_member_json(ctx):
     n = next(_n)
-    return {"username": f"new{n}", "name": f"新成员{n}", "org_id": ctx.org.id, "initial_password": "init-pass-123"}
+    return {"username": f"new{n}", "name": f"新成员{n}", "org_id": ctx.org.id}
 
 
 CASES = [
@@ -51,6 +51,7 @@ CASES = [
     Case("POST", "/api/v1/members/{member_id}/transfer",
          lambda ctx: _member(ctx) | {"json": {"to_org_id": ctx.tree.group1.id, "reason": "调整党小组"}},
          allowed={"organiser", "admin"}),
+    Case("POST", "/api/v1/members/{member_id}/activation-code", _member, allowed={"organiser", "admin"}),
     Case("GET", "/api/v1/members/{member_id}/history", _member, allowed=READERS),
     Case("GET", "/api/v1/members/{member_id}/records", _member, allowed=READERS),
 ]
@@ -59,7 +60,7 @@ CASES = [
 def _import_form(ctx):
     n = next(_n)
     rows = f"姓名,用户名,所在支部\n导入成员{n},imported{n},{ctx.org.name}\n".encode("utf-8")
-    return {"data": {"file": (io.BytesIO(rows), "members.csv"), "initial_password": "init-pass-123",
+    return {"data": {"file": (io.BytesIO(rows), "members.csv"),
                      "org_id": str(ctx.org.id)}}
 
 
@@ -86,4 +87,50 @@ CASES += [
     Case("GET", "/api/v1/orgs/{org_id}/policy", _org, allowed=READERS),
     Case("PUT", "/api/v1/orgs/{org_id}/policy", _org, allowed={"admin"},
          json={"values": {"ranking_visibility": "hidden"}}),
+    Case("POST", "/api/v1/orgs/{org_id}/policy/preset", _org, allowed={"admin"},
+         json={"preset": "zhengwu_2026"}),
+    Case("GET", "/api/v1/orgs/{org_id}/policy/history", _org, allowed=READERS),
+]
+
+
+# inbox and notices: a message belongs to one member; a notice of branch1 reaches its members
+ALL = {"member", "organiser", "reviewer", "host", "admin"}
+
+
+def _message(ctx):
+    from learning.models import Notification
+    from learning.services import inbox
+
+    member = make_member(ctx.org)
+    inbox.post([member], "reminder", "学习任务即将到期", dedupe_key=f"scope-msg-{next(_n)}")
+    note = ctx.db.session.scalar(__import__("sqlalchemy").select(Notification).where(
+        Notification.member_id == member.id))
+    return {"notification_id": note.id, "ids": [note.id]}
+
+
+def _notice(ctx):
+    from learning.services import notices
+
+    author = make_member(ctx.org, roles=[("organiser", ctx.org)])
+    notice = notices.publish(author, ctx.org, f"通知{next(_n)}", "请按时参加支部活动。")
+    return {"notice_id": notice.id, "ids": [notice.id]}
+
+
+CASES += [
+    Case("GET", "/api/v1/me/inbox", _message, allowed=ALL, list_endpoint=True),
+    # endpoints about the caller alone answer everyone; what they must not do is show or touch another's
+    Case("GET", "/api/v1/me/inbox/unread", _message, allowed=ALL, list_endpoint=True),
+    # only the addressee may mark a message read: everyone else, whatever their role, gets 404
+    Case("POST", "/api/v1/me/inbox/{notification_id}/read", _message, allowed=set()),
+    Case("POST", "/api/v1/me/inbox/read-all", _message, allowed=ALL, list_endpoint=True),
+    Case("GET", "/api/v1/me/inbox/preferences", _message, allowed=ALL, list_endpoint=True),
+    Case("PUT", "/api/v1/me/inbox/preferences", lambda ctx: {"json": {"kinds": [{"kind": "reminder"}]}},
+         allowed=ALL, list_endpoint=True),
+    Case("GET", "/api/v1/notices", _notice, allowed=ALL, list_endpoint=True),
+    Case("POST", "/api/v1/notices", lambda ctx: {"json": {"org_id": ctx.org.id, "title": "关于学习的通知",
+                                                          "body": "请按时学习。"}}, allowed={"organiser", "admin"}),
+    # members of branch1 were addressed; other roles' callers live elsewhere and see it only through receipts
+    Case("GET", "/api/v1/notices/{notice_id}", _notice, allowed={"member", "organiser", "reviewer", "admin"}),
+    Case("DELETE", "/api/v1/notices/{notice_id}", _notice, allowed={"organiser", "admin"}),
+    Case("GET", "/api/v1/notices/{notice_id}/receipts", _notice, allowed={"organiser", "reviewer", "admin"}),
 ]

@@ -37,10 +37,9 @@ def xlsx_bytes(rows: list[list], headers: list[str] | None = HEADERS, merge: str
     return out.getvalue()
 
 
-def upload(client, headers: dict, data: bytes, filename: str = "members.csv", password: str = "init-pass-123",
-           org_id: int | None = None):
+def upload(client, headers: dict, data: bytes, filename: str = "members.csv", org_id: int | None = None):
     """POST a file to the import endpoint."""
-    form = {"file": (io.BytesIO(data), filename), "initial_password": password}
+    form = {"file": (io.BytesIO(data), filename)}
     if org_id is not None:
         form["org_id"] = str(org_id)
     return client.post("/api/v1/members/import", headers=headers, data=form, content_type="multipart/form-data")

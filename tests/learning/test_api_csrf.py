@@ -49,7 +49,7 @@ def test_a_cookie_session_upload_needs_the_csrf_header_too(client, db, tree, pag
     db.session.commit()
     page_login(organiser)
     form = {"file": (io.BytesIO("姓名,用户名\n张三,zhangsan\n".encode()), "m.csv"),
-            "initial_password": "init-pass-123", "org_id": str(tree.branch1.id)}
+            "org_id": str(tree.branch1.id)}
     assert_error(client.post("/api/v1/members/import", data=form, content_type="multipart/form-data"),
                  400, "csrf_failed")
     form["file"] = (io.BytesIO("姓名,用户名\n张三,zhangsan\n".encode()), "m.csv")
@@ -62,4 +62,24 @@ def test_bearer_token_writes_need_no_csrf_header(client, db, tree, login_as):
     _, headers = login_as("admin", tree.branch1)
     resp = client.put(f"/api/v1/orgs/{tree.branch1.id}/policy", json={"values": {"forced_checkin": True}},
                       headers=headers)
+    assert resp.status_code == 200
+
+
+def test_a_bogus_bearer_header_does_not_skip_the_csrf_check(client, db, tree, page_login):
+    admin = make_member(tree.branch1, roles=[("admin", tree.branch1)])
+    db.session.commit()
+    page_login(admin)
+    for header in ("Bearer x", "Bearer ", "bearer not-a-token"):
+        resp = client.put(f"/api/v1/orgs/{tree.branch1.id}/policy", json={"values": {"forced_checkin": True}},
+                          headers={"Authorization": header})
+        assert_error(resp, 400, "csrf_failed")
+    assert _settings(db) == 0
+
+
+def test_a_valid_bearer_token_needs_no_csrf_header(client, db, tree):
+    from tests.factories import bearer
+
+    admin = make_member(tree.branch1, roles=[("admin", tree.branch1)])
+    resp = client.put(f"/api/v1/orgs/{tree.branch1.id}/policy", json={"values": {"forced_checkin": True}},
+                      headers=bearer(admin))
     assert resp.status_code == 200

@@ -79,5 +79,6 @@ def test_initial_password_must_be_changed_before_anything_else(client, db, tree)
                              json={"current_password": PASSWORD, "new_password": "short"}), 422)
     resp = client.post("/api/v1/me/password", headers=headers,
                        json={"current_password": PASSWORD, "new_password": "brand-new-pass-9"})
-    assert resp.status_code == 204
+    assert resp.status_code == 200
+    headers = {"Authorization": f"Bearer {resp.get_json()['token']}"}
     assert client.get(f"/api/v1/orgs/{tree.branch1.id}", headers=headers).status_code == 200

@@ -14,7 +14,6 @@ from tests.factories import make_member
 from tests.helpers import assert_error
 from tests.learning.sheets import HEADERS, csv_bytes, member_row, upload, xlsx_bytes
 
-PASSWORD = "init-pass-123"
 
 
 def _count(db, model=Member) -> int:
@@ -33,17 +32,22 @@ def _rows(n: int, branch: str = "第一党支部") -> list[list]:
 
 # ---- what imports --------------------------------------------------------------------
 
-def test_csv_import_creates_members_who_must_change_password(client, db, tree, organiser):
+def test_csv_import_creates_members_each_with_an_activation_code(client, db, tree, organiser):
     resp = upload(client, organiser, csv_bytes(_rows(3)))
     assert resp.status_code == 201, resp.get_json()
-    assert resp.get_json() == {"imported": 3, "errors": []}
+    body = resp.get_json()
+    assert (body["imported"], body["errors"]) == (3, [])
+    codes = {c["username"]: c["code"] for c in body["activation_codes"]}
+    assert set(codes) == {"imp00001", "imp00002", "imp00003"} and len(set(codes.values())) == 3
     member = db.session.scalar(select(Member).where(Member.username == "imp00003"))
     assert (member.name, member.org_id, member.gender, member.member_type) == \
         ("导入党员3", tree.branch1.id, "male", "probationary")
     assert (member.birth_date, member.joined_party_on, member.mobile) == \
         (date(1980, 1, 15), date(2005, 7, 1), "13900000003")
-    login = client.post("/api/v1/auth/login", json={"username": "imp00003", "password": PASSWORD}).get_json()
-    assert login["must_change_password"] is True
+    assert member.password_hash is None and member.must_change_password  # no shared password to guess
+    activated = client.post("/api/v1/auth/activate", json={"username": "imp00003", "code": codes["imp00003"],
+                                                           "new_password": "my-own-pass-3"})
+    assert activated.status_code == 200
 
 
 def test_imported_members_get_their_membership_history(client, db, tree, organiser):
@@ -87,7 +91,7 @@ def test_impossible_or_foreign_dates_are_refused(cell):
 def test_the_service_takes_plain_bytes_and_only_flushes(db, tree):
     organiser = make_member(tree.branch1, roles=[("organiser", tree.branch1)])
     db.session.commit()
-    result = import_members(organiser, None, csv_bytes(_rows(2)), "m.csv", PASSWORD)
+    result = import_members(organiser, None, csv_bytes(_rows(2)), "m.csv")
     assert (result.imported, result.errors) == (2, [])
     assert _count(db) == 3
     db.session.rollback()  # the caller commits; without it nothing stays
@@ -254,21 +258,15 @@ def test_merged_cells_are_refused_with_their_place(client, db, tree, organiser):
     assert _count(db) == 1  # only the organiser
 
 
-def test_a_weak_initial_password_is_refused_before_reading_the_file(client, db, tree, organiser):
-    body = assert_error(upload(client, organiser, csv_bytes(_rows(1)), password="12345678"), 422)
-    assert "initial_password" in body["errors"]
-    assert _count(db) == 1
-
-
 def test_missing_file_part_is_a_field_error(client, organiser):
-    resp = client.post("/api/v1/members/import", headers=organiser, data={"initial_password": PASSWORD},
+    resp = client.post("/api/v1/members/import", headers=organiser, data={"org_id": "1"},
                        content_type="multipart/form-data")
     assert set(assert_error(resp, 422)["errors"]) == {"file"}
 
 
 def test_file_sent_as_a_plain_form_value_is_a_field_error(client, organiser):
     resp = client.post("/api/v1/members/import", headers=organiser,
-                       data={"file": "姓名,用户名", "initial_password": PASSWORD}, content_type="multipart/form-data")
+                       data={"file": "姓名,用户名"}, content_type="multipart/form-data")
     assert assert_error(resp, 422)["errors"] == {"file": ["Not a file."]}
 
 

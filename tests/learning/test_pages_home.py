@@ -37,6 +37,30 @@ def test_organiser_sees_branch_members_and_who_studied(client, page_login, tree)
     assert f'/members?org_id={tree.branch1.id}' in html
 
 
+def test_organisers_list_of_who_studied_orders_by_active_days_and_never_shows_minutes(client, page_login, tree):
+    """Minutes compare members only where the org's policy allows it (issue 14); this list never does."""
+    from datetime import timedelta
+
+    from learning.timeutil import LOCAL_TZ, utcnow
+
+    organiser = role_member(tree, "organiser", tree.branch1)
+    long_once = make_member(tree.branch1, name="周一次")
+    two_days = make_member(tree.branch1, name="吴两天")
+    _studied(long_once, 90)
+    now = utcnow()
+    monday = now.astimezone(LOCAL_TZ).weekday() == 0  # on a Monday the week holds one day only
+    for day in (0, 0 if monday else 1):
+        record(two_days, "studied", "lesson", 1, idempotency_key=f"two-{day}", duration_s=60,
+               occurred_at=now - timedelta(days=day), object_name="党章学习")
+    db.session.commit()
+    login_page(client, page_login, organiser)
+    listed = text(client.get("/")).split("本周参加学习的党员")[1].split("最近的学习记录")[0]
+    assert "吴两天" in listed and "周一次" in listed
+    assert "分钟" not in listed and "90" not in listed
+    if not monday:
+        assert listed.index("吴两天") < listed.index("周一次")  # two active days before one long one
+
+
 def test_reviewer_sees_child_orgs_with_participation(client, page_login, tree):
     reviewer = role_member(tree, "reviewer", tree.general1)
     a = make_member(tree.branch1)

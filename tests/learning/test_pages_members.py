@@ -18,7 +18,7 @@ def _organiser(client, page_login, tree, org=None):
 def _new_member_form(tree, **overrides):
     form = {"name": "周新党", "username": "zhouxin", "mobile": "13800138000", "gender": "male",
             "birth_date": "1985-03-02", "joined_party_on": "2010-07-01", "member_type": "probationary",
-            "org_id": str(tree.branch1.id), "initial_password": "chushi-2026"}
+            "org_id": str(tree.branch1.id)}
     return form | overrides
 
 
@@ -85,7 +85,8 @@ def test_member_detail_outside_scope_is_404(client, page_login, tree):
 def test_organiser_creates_a_member_who_must_change_password(client, page_login, tree):
     _organiser(client, page_login, tree)
     response = post_form(client, "/members/new", _new_member_form(tree))
-    assert response.status_code == 302
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "激活码" in response.get_data(as_text=True)  # shown this once
     member = db.session.scalar(select(Member).where(Member.username == "zhouxin"))
     assert (member.name, member.org_id, member.member_type, member.must_change_password) == (
         "周新党", tree.branch1.id, "probationary", True)
@@ -226,3 +227,43 @@ def test_search_treats_wildcards_literally(client, page_login, tree):
     _organiser(client, page_login, tree)
     html = text(client.get("/members", query_string={"q": "%"}))
     assert "张三" not in html and "共找到 0 名党员" in html
+
+
+def test_member_list_reads_each_rows_branch_from_its_join(client, page_login, tree, app):
+    """Twenty members of twenty branches: the page's queries do not grow with the rows (no query per row's org)."""
+    from sqlalchemy import event
+
+    from tests.factories import make_org
+
+    for n in range(20):
+        make_member(make_org(f"第{n}支部", "branch", tree.general1), name=f"党员{n:02d}")
+    _organiser(client, page_login, tree, tree.general1)
+    seen = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        html = text(client.get("/members", query_string={"sort": "name", "q": "党员"}))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert "党员19" in html and "第19支部" in html
+    assert sum(1 for s in seen if s.lstrip().startswith("SELECT org.") and "WHERE org.id =" in s) <= 2
+
+
+def test_member_list_org_filter_narrows_a_large_scope_to_its_levels_and_the_chosen_path(tree):
+    from learning.views.common import org_filter_choices
+    from tests.factories import make_org
+
+    organiser = make_member(tree.branch1, roles=[("organiser", tree.committee)])
+    generals = [make_org(f"第{g}总支", "general_branch", tree.committee) for g in range(3)]
+    for g in range(3):
+        for b in range(4):
+            make_org(f"第{g}-{b}支部", "branch", generals[g])
+    db.session.flush()
+    everything = org_filter_choices(organiser, "member.read", None, limit=500)
+    names = lambda choices: {name.strip("\u3000") for _, name in choices}  # noqa: E731
+    assert {f"第2-3支部", tree.branch1.name} <= names(everything)  # few: all of them
+    top = names(org_filter_choices(organiser, "member.read", None, limit=len(everything) - 5))
+    assert "第0总支" in top and "第0-0支部" not in top and tree.committee.name in top  # the levels that fit
+    chosen = names(org_filter_choices(organiser, "member.read", generals[1], limit=len(everything) - 5))
+    assert chosen == top | {f"第1-{b}支部" for b in range(4)}  # and the chosen one's children, to drill down
+    assert names(org_filter_choices(make_member(tree.branch2), "member.read", None)) == set()  # no scope: none

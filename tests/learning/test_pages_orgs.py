@@ -160,17 +160,17 @@ def test_policy_page_shows_effective_values_and_where_they_come_from(client, pag
     html = text(client.get(f"/orgs/{tree.branch1.id}/policy"))
     assert "排行榜可见范围" in html
     assert "沿用自 测试县委" in html
-    assert "平台默认值" in html
+    assert "安装默认值" in html and "政务应用 2026" in html and "采用的预设方案" in html
 
 
 def test_policy_page_saves_a_value_and_inherit_clears_it(client, page_login, tree):
     _admin(client, page_login, tree)
     path = f"/orgs/{tree.branch1.id}/policy"
-    response = post_form(client, path, {"min_breakdown_group": "8", "forced_checkin": "true"}, token_from=path)
+    response = post_form(client, path, {"ranking_visibility": "public", "forced_checkin": "true"}, token_from=path)
     assert response.status_code == 302
-    assert policy_service.effective_policy(tree.branch1)["min_breakdown_group"] == 8
+    assert policy_service.effective_policy(tree.branch1)["ranking_visibility"] == "public"
     assert policy_service.effective_policy(tree.group1)["forced_checkin"] is True
-    response = post_form(client, path, {"min_breakdown_group": ""}, token_from=path)
+    response = post_form(client, path, {"ranking_visibility": ""}, token_from=path)
     assert response.status_code == 302
     assert policy_service.local_settings(tree.branch1) == {}
 
@@ -178,7 +178,8 @@ def test_policy_page_saves_a_value_and_inherit_clears_it(client, page_login, tre
 def test_policy_page_refuses_a_bad_value_and_saves_nothing(client, page_login, tree):
     _admin(client, page_login, tree)
     path = f"/orgs/{tree.branch1.id}/policy"
-    response = post_form(client, path, {"min_breakdown_group": "1", "forced_checkin": "true"}, token_from=path)
+    response = post_form(client, path, {"evaluation_weights": '{"mastery": -1}', "forced_checkin": "true"},
+                         token_from=path)
     assert response.status_code == 422
     html = text(response)
     assert "部分取值无效，未保存任何设置。" in html
@@ -201,8 +202,8 @@ def test_organiser_reads_the_policy_but_cannot_change_it(client, page_login, tre
     path = f"/orgs/{tree.branch1.id}/policy"
     html = text(client.get(path))
     assert "排行榜可见范围" in html and "只有管理员可以修改" in html
-    assert 'name="min_breakdown_group"' not in html
-    assert post_form(client, path, {"min_breakdown_group": "8"}, token_from=path).status_code == 403
+    assert 'name="ranking_visibility"' not in html
+    assert post_form(client, path, {"ranking_visibility": "public"}, token_from=path).status_code == 403
     assert db.session.scalars(select(PolicySetting)).all() == []
 
 

@@ -43,21 +43,22 @@ def test_a_value_set_at_an_org_is_inherited_below_it(client, tree, admin):
 
 
 def test_a_nearer_value_wins_and_clearing_it_inherits_again(client, tree, admin):
-    _put(client, admin, tree.general1, {"values": {"min_breakdown_group": 8}})
-    _put(client, admin, tree.branch1, {"values": {"min_breakdown_group": 3}})
+    _put(client, admin, tree.general1, {"values": {"ranking_visibility": "public"}})
+    _put(client, admin, tree.branch1, {"values": {"ranking_visibility": "hidden"}})
     url = f"/api/v1/orgs/{tree.branch1.id}/policy"
-    assert client.get(url, headers=admin).get_json()["effective"]["min_breakdown_group"] == 3
-    cleared = _put(client, admin, tree.branch1, {"clear": ["min_breakdown_group"]}).get_json()
-    assert cleared["effective"]["min_breakdown_group"] == 8 and cleared["local"] == {}
+    assert client.get(url, headers=admin).get_json()["effective"]["ranking_visibility"] == "hidden"
+    cleared = _put(client, admin, tree.branch1, {"clear": ["ranking_visibility"]}).get_json()
+    assert cleared["effective"]["ranking_visibility"] == "public" and cleared["local"] == {}
 
 
 @pytest.mark.parametrize("values", [
     {"no_such_setting": True},
     {"ranking_visibility": "everyone"},
-    {"excellent_share_limit": 2},
-    {"excellent_share_limit": "1/3"},
-    {"min_breakdown_group": "5"},
-    {"min_breakdown_group": True},
+    {"rankings_enabled": 1},
+    {"online_time_statistics": "false"},
+    {"daily_login_points": None},
+    {"evaluation_weights": {"minutes_online": 10}},
+    {"evaluation_weights": {"mastery": 1001}},
     {"forced_checkin": "yes"},
     {"evaluation_weights": {}},
     {"evaluation_weights": {"quiz_results": -1}},

@@ -106,3 +106,18 @@ def test_rebuild_day_stats_matches_the_incremental_rollup(db, tree):
     db.session.commit()
     assert [(s.day, s.questions_answered, s.questions_correct, s.study_seconds)
             for s in _stats(db, member)] == incremental == [(incremental[0][0], 5, 3, 95)]
+
+
+def test_day_points_come_only_through_the_ledgers_interface(db, tree):
+    from learning.services.records import add_day_points, add_day_stats
+    from learning.timeutil import local_day, utcnow
+
+    member = make_member(tree.branch1)
+    with pytest.raises(LookupError, match="add_day_points"):
+        add_day_stats(member.id, member.org_id, local_day(utcnow()), points=5)
+    add_day_points(member.id, member.org_id, local_day(utcnow()), 5)
+    record(member, "studied", "lesson", 1, idempotency_key="s", duration_s=60)
+    db.session.commit()
+    rebuild_day_stats(member.id)  # recomputes the records' fields and keeps the ledger's points
+    db.session.commit()
+    assert [(s.points, s.study_seconds) for s in _stats(db, member)] == [(5, 60)]

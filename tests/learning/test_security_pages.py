@@ -36,7 +36,7 @@ def _fill(rule: str, ids: dict) -> str:
     return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: str(ids.get(m.group(2), 1)), rule)
 
 
-FORM_DATA = {"name": "越权", "username": "csrf-user", "org_id": "0", "initial_password": "csrf-pass-1",
+FORM_DATA = {"name": "越权", "username": "csrf-user", "org_id": "0",
              "create-name": "越权小组", "create-kind": "group", "rename-name": "越权", "status": "inactive",
              "grant-login": "target", "grant-role": "admin", "to_org_id": "0", "reason": "越权",
              "min_breakdown_group": "9", "password": PASSWORD, "next": "/",

@@ -10,6 +10,7 @@ from learning.models import Member, Org, RoleGrant
 from learning.seed import DEMO_USERNAMES, demo_members, demo_tree, seed_demo
 from learning.seed.names import PINYIN, SURNAMES
 from learning.seed.roster import build_roster
+from tests.conftest import DEMO_PASSWORD
 
 PW = "demo-pass-2026"
 
@@ -24,9 +25,10 @@ def login(client, username, password=PW):
 
 
 @pytest.fixture
-def seeded(db):
-    seed_demo(PW)
-    db.session.commit()
+def seeded(demo_county):
+    """seed_demo(PW) on empty tables (from its session snapshot: tests/conftest.py demo_county)."""
+    assert PW == DEMO_PASSWORD
+    return demo_county
 
 
 def test_tree_has_one_committee_two_general_branches_eight_branches_and_groups(seeded, db):

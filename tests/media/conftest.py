@@ -99,9 +99,10 @@ def live_server(app):
     thread.join(10)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium driven by Playwright (skipped only where Chromium is absent)."""
+    """Debian's Chromium driven by Playwright (skipped only where Chromium is absent); one per module,
+    each test opening its own context (own cookies), as tests/browser/conftest.py does."""
     import os
 
     if not os.path.exists("/usr/bin/chromium"):

@@ -21,7 +21,7 @@ def test_organiser_sees_the_library_with_an_upload_form_in_chinese(client, db, t
     _log_in(db, page_login, tree.branch1)
     html = client.get("/media").get_data(as_text=True)
     assert "媒体库" in html and "上传音频或视频" in html
-    assert 'id="media-upload"' in html and "/media-static/media.js" in html
+    assert 'id="media-upload"' in html and "/static/media/media.js?v=" in html
 
 
 def test_organiser_has_a_media_link_in_the_navigation(client, db, tree, page_login):

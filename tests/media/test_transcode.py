@@ -11,6 +11,7 @@ from media.models import MediaAsset
 from media.services import ingest_file, storage
 from media.services.probe import probe_file
 from media.tasks import transcode_asset
+from tests.factories import make_tree
 
 
 def run_transcode(asset_id):
@@ -36,11 +37,18 @@ def _uploaded(db, tree, path, title="测试"):
     return asset
 
 
+@pytest.fixture
+def ingested_720p(db, snapshots, clip_720p):
+    """The 720p clip ingested (probed, transcoded) once per session: its rows copied into each test that
+    reads it, its files left in the run's media root (these tests only read them)."""
+    def build():
+        return ingest_file(clip_720p, make_tree().branch1, "党章学习").id
+
+    return db.session.get(MediaAsset, snapshots.restore("media_720p", build))
 
 
-def test_720p_source_gets_720p_and_360p_renditions(db, tree, clip_720p):
-    asset = ingest_file(clip_720p, tree.branch1, "党章学习")
-    db.session.commit()
+def test_720p_source_gets_720p_and_360p_renditions(ingested_720p):
+    asset = ingested_720p
     assert asset.status == "ready"
     heights = [r["height"] for r in asset.renditions]
     assert heights == [720, 360]
@@ -48,14 +56,14 @@ def test_720p_source_gets_720p_and_360p_renditions(db, tree, clip_720p):
         assert probe_file(str(_file(asset, r["path"]))).height == r["height"]
 
 
-def test_exact_duration_comes_from_the_output(db, tree, clip_720p):
-    asset = ingest_file(clip_720p, tree.branch1, "时长")
+def test_exact_duration_comes_from_the_output(ingested_720p):
+    asset = ingested_720p
     assert asset.duration_s == pytest.approx(20.0, abs=0.1)
     assert asset.duration_s == probe_file(str(_file(asset, asset.renditions[0]["path"]))).duration_s
 
 
-def test_hls_master_lists_every_variant_and_each_playlist_is_complete(db, tree, clip_720p):
-    asset = ingest_file(clip_720p, tree.branch1, "HLS")
+def test_hls_master_lists_every_variant_and_each_playlist_is_complete(ingested_720p):
+    asset = ingested_720p
     master = _file(asset, asset.hls_path).read_text().splitlines()
     assert master[0] == "#EXTM3U"
     variants = [line for line in master if line and not line.startswith("#")]
@@ -70,8 +78,8 @@ def test_hls_master_lists_every_variant_and_each_playlist_is_complete(db, tree, 
         assert all((_file(asset, asset.hls_path).parent / s).stat().st_size > 0 for s in segments)
 
 
-def test_poster_is_a_jpeg(db, tree, clip_720p):
-    asset = ingest_file(clip_720p, tree.branch1, "封面")
+def test_poster_is_a_jpeg(ingested_720p):
+    asset = ingested_720p
     poster = _file(asset, asset.poster_path)
     assert poster.read_bytes()[:3] == b"\xff\xd8\xff"
 

@@ -105,7 +105,7 @@ def test_a_file_that_is_not_media_fails_at_upload_end_with_a_reason(client, orga
     _, headers = organiser
     body = assert_error(upload(headers, bad_files[name]), 422, "invalid_media")
     assert body["errors"] == {"file": [code]}
-    asset = client.get("/api/v1/media", headers=headers).get_json()[0]
+    asset = client.get("/api/v1/media", headers=headers).get_json()["items"][0]
     assert asset["status"] == "failed" and asset["failure_code"] == code
     assert asset["failure_reason"] == body["message"]
     assert not (storage.media_root() / "x").exists()

@@ -62,3 +62,13 @@ def run_concurrently(app, prepare, act, times: int = 2) -> tuple[list, list]:
     for thread in threads:
         thread.join(30)
     return results, errors
+
+
+def take_via_api(client, headers, quiz, questions, right: int) -> dict:
+    """Start, answer (the first `right` questions with A, the rest with B) and submit an attempt through
+    the API; the submitted attempt's body."""
+    attempt = client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=headers).get_json()
+    for i, q in enumerate(questions):
+        client.put(f"/api/v1/attempts/{attempt['id']}/answers/{q.id}",
+                   json={"response": ["A"] if i < right else ["B"]}, headers=headers)
+    return client.post(f"/api/v1/attempts/{attempt['id']}/submit", headers=headers).get_json()

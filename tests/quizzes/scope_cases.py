@@ -75,6 +75,16 @@ def _import_json(ctx):
                      "content_base64": base64.b64encode(tabular.template()).decode()}}
 
 
+def _open_quiz(ctx):
+    quiz = make_quiz(ctx.org, [make_question(ctx.org)])
+    return {"quiz_id": quiz.id, "ids": [quiz.id]}
+
+
+def _bulk(ctx):
+    q = make_question(ctx.org)
+    return {"json": {"question_ids": [q.id], "action": "tag", "knowledge_point": f"标签{next(_n)}"}, "ids": [q.id]}
+
+
 CASES = [
     Case("GET", "/api/v1/questions", lambda ctx: {"ids": [make_question(ctx.org).id]}, allowed=EVERYONE,
          list_endpoint=True),
@@ -86,6 +96,7 @@ CASES = [
     Case("POST", "/api/v1/questions/import", _import_json, allowed=MANAGERS),
     Case("GET", "/api/v1/questions/export", lambda ctx: {"query": {"org_id": ctx.org.id, "format": "gift"}},
          allowed=MANAGERS),  # GIFT: the table prints bodies as text
+    Case("POST", "/api/v1/questions/bulk", _bulk, allowed=MANAGERS),
     Case("GET", "/api/v1/imports", _org, allowed=MANAGERS),
     Case("GET", "/api/v1/imports/{import_id}", _import, allowed=MANAGERS),
     Case("GET", "/api/v1/quizzes", lambda ctx: {"ids": [_quiz(ctx)["quiz_id"]]}, allowed=EVERYONE,
@@ -95,6 +106,9 @@ CASES = [
     Case("PATCH", "/api/v1/quizzes/{quiz_id}", _quiz, allowed=MANAGERS, json={"title": "改名测验"}),
     Case("DELETE", "/api/v1/quizzes/{quiz_id}", _quiz, allowed=MANAGERS),
     Case("POST", "/api/v1/quizzes/{quiz_id}/attempts", _quiz, allowed={"member"}),
+    Case("POST", "/api/v1/quizzes/{quiz_id}/close", _open_quiz, allowed=MANAGERS),
+    Case("POST", "/api/v1/quizzes/{quiz_id}/copy", _quiz, allowed=MANAGERS, json={}),
+    Case("GET", "/api/v1/quizzes/{quiz_id}/export", _quiz, allowed=MANAGERS, query={"format": "gift"}),
     Case("GET", "/api/v1/quizzes/{quiz_id}/statistics", _quiz, allowed=STATS),
     Case("GET", "/api/v1/quizzes/{quiz_id}/grading", _quiz, allowed=MANAGERS),
     # an attempt belongs to its member alone: everybody else gets 404, in scope or not

@@ -69,7 +69,7 @@ def test_archived_question_leaves_the_bank(db, tree, client, organiser):
 
 
 def test_unknown_question_type_filter_is_refused(db, tree, client, organiser):
-    assert_error(client.get("/api/v1/questions", query_string={"type": "essay"}, headers=organiser), 422)
+    assert_error(client.get("/api/v1/questions", query_string={"type": "essay"}, headers=organiser), 400)
 
 
 def _quiz(client, headers, org, **fields):

@@ -32,9 +32,9 @@ def test_quiz_list_filters_by_course(db, tree, client):
     make_quiz(tree.branch1, questions)
     member = make_member(tree.branch1)
     db.session.commit()
-    body = client.get(f"/api/v1/quizzes?course_id={c1.id}", headers=bearer(member)).get_json()
+    body = client.get(f"/api/v1/quizzes?course_id={c1.id}", headers=bearer(member)).get_json()["items"]
     assert [(q["id"], q["kind"], q["course_id"]) for q in body] == [(exam1.id, "course_exam", c1.id)]
-    everything = client.get("/api/v1/quizzes", headers=bearer(member)).get_json()
+    everything = client.get("/api/v1/quizzes", headers=bearer(member)).get_json()["items"]
     assert {exam1.id, exam2.id} < {q["id"] for q in everything}
 
 
@@ -43,14 +43,14 @@ def test_quiz_list_course_filter_of_another_branch_finds_nothing(db, tree, clien
     _exam(tree.branch1, course, [make_question(tree.branch1)])
     outsider = make_member(tree.branch2)
     db.session.commit()
-    assert client.get(f"/api/v1/quizzes?course_id={course.id}", headers=bearer(outsider)).get_json() == []
+    assert client.get(f"/api/v1/quizzes?course_id={course.id}", headers=bearer(outsider)).get_json()["items"] == []
 
 
 def test_quiz_list_refuses_a_bad_course_filter(db, tree, client):
     headers = bearer(make_member(tree.branch1))
     db.session.commit()
     for value in ("abc", "0", "-3"):
-        err = assert_error(client.get(f"/api/v1/quizzes?course_id={value}", headers=headers), 422)
+        err = assert_error(client.get(f"/api/v1/quizzes?course_id={value}", headers=headers), 400)
         assert "course_id" in str(err["errors"])
 
 
@@ -153,18 +153,22 @@ def _demo_courses(tree):
     return {title: _course(tree.committee, title) for title in COURSE_EXAMS}
 
 
-def test_demo_seed_adds_course_exams_with_history_and_a_second_run_changes_nothing(app, db):
+def test_demo_seed_adds_course_exams_with_history_and_a_second_run_changes_nothing(app, db, one_moment, demo_county):
     from courses.models import CourseProgress
-    from learning.seed import demo_members, demo_tree, seed_demo as seed_county
+    from learning.seed import demo_members
+    from learning.services.records import record
     from learning.timeutil import utcnow
     from quizzes.seed import COURSE_EXAMS, seed_demo
 
-    seed_county("demo-pass-2026")
-    tree = demo_tree()
+    tree = demo_county  # learning.seed.seed_demo("demo-pass-2026")
     courses = _demo_courses(tree)
     finisher = [m for m in demo_members(tree.demo_branch) if m.org_id == tree.demo_branch.id][-1]
-    db.session.add(CourseProgress(member_id=finisher.id, course_id=courses["党史学习教育"].id, lessons_completed=1,
+    course = courses["党史学习教育"]
+    db.session.add(CourseProgress(member_id=finisher.id, course_id=course.id, lessons_completed=1,
                                   completed_at=utcnow()))
+    # quizzes learns who finished a course from the `completed` record that courses writes with it
+    record(finisher, "completed", "course", course.id, idempotency_key=f"test-complete-{finisher.id}-{course.id}",
+           object_name=course.title, result={"course_id": course.id})
     db.session.commit()
     seed_demo("demo-pass-2026")
     db.session.commit()
@@ -194,18 +198,16 @@ def test_demo_seed_adds_course_exams_with_history_and_a_second_run_changes_nothi
 
 
 def test_demo_member_finds_the_seeded_exam_on_the_course_page_and_by_course_in_the_api(app, db, client,
-                                                                                      page_login):
-    from learning.seed import demo_tree, seed_demo as seed_county
+                                                                                      page_login, demo_county):
     from quizzes.seed import seed_demo
 
-    seed_county("demo-pass-2026")
-    courses = _demo_courses(demo_tree())
+    courses = _demo_courses(demo_county)  # after learning.seed.seed_demo("demo-pass-2026")
     db.session.commit()
     seed_demo("demo-pass-2026")
     db.session.commit()
     member = db.session.scalar(select(Member).where(Member.username == "demo-member"))
     course = courses["党史学习教育"]
-    found = client.get(f"/api/v1/quizzes?course_id={course.id}", headers=bearer(member)).get_json()
+    found = client.get(f"/api/v1/quizzes?course_id={course.id}", headers=bearer(member)).get_json()["items"]
     assert [(q["title"], q["kind"]) for q in found] == [("结课考试：党史学习教育", "course_exam")]
     page_login(member, "demo-pass-2026")
     page = client.get(f"/courses/{course.id}").get_data(as_text=True)

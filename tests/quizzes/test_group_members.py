@@ -18,7 +18,7 @@ def test_a_group_member_lists_the_branch_quizzes_but_not_a_sibling_branchs(db, t
     ours, _ = _branch_quiz(db, tree.branch1)
     theirs, _ = _branch_quiz(db, tree.branch2)
     headers = bearer(make_member(tree.group1))
-    listed = [q["id"] for q in client.get("/api/v1/quizzes", headers=headers).get_json()]
+    listed = [q["id"] for q in client.get("/api/v1/quizzes", headers=headers).get_json()["items"]]
     assert ours.id in listed and theirs.id not in listed
     assert client.get(f"/api/v1/quizzes/{ours.id}", headers=headers).status_code == 200
     assert_error(client.get(f"/api/v1/quizzes/{theirs.id}", headers=headers), 404)
@@ -50,11 +50,11 @@ def test_a_group_member_neither_manages_a_branch_quiz_nor_reads_another_members_
     assert_error(client.get(f"/api/v1/quizzes/{quiz.id}/statistics", headers=headers), 403)
     assert_error(client.patch(f"/api/v1/quizzes/{quiz.id}", json={"title": "改"}, headers=headers), 403)
     assert_error(client.get(f"/api/v1/attempts/{other_attempt}", headers=headers), 404)
-    assert client.get("/api/v1/quizzes", query_string={"manage": "true"}, headers=headers).get_json() == []
+    assert client.get("/api/v1/quizzes", query_string={"manage": "true"}, headers=headers).get_json()["items"] == []
 
 
 def test_a_member_of_a_sibling_branchs_group_cannot_take_the_branch_quiz(db, tree, client):
     quiz, _ = _branch_quiz(db, tree.branch1)
     headers = bearer(make_member(make_org("第二党小组", "group", tree.branch2)))
     assert_error(client.post(f"/api/v1/quizzes/{quiz.id}/attempts", headers=headers), 404)
-    assert quiz.id not in [q["id"] for q in client.get("/api/v1/quizzes", headers=headers).get_json()]
+    assert quiz.id not in [q["id"] for q in client.get("/api/v1/quizzes", headers=headers).get_json()["items"]]

@@ -93,6 +93,14 @@ def test_import_page_reports_errors_with_row_numbers(db, tree, client, page_logi
     assert db.session.scalar(select(func.count(Question.id))) == 0
 
 
+def _cells(xlsx: bytes) -> list[list]:
+    """Every sheet's values (the file's bytes also carry its creation time, to the second)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(xlsx))
+    return [[ws.title, *ws.iter_rows(values_only=True)] for ws in book.worksheets]
+
+
 def test_bank_page_offers_the_template_and_lists_questions(db, tree, client, page_login):
     organiser = make_member(tree.branch1, roles=[("organiser", tree.branch1)])
     make_question(tree.branch1, stem="独一无二的题干")
@@ -101,7 +109,7 @@ def test_bank_page_offers_the_template_and_lists_questions(db, tree, client, pag
     html = client.get("/quizzes/bank").get_data(as_text=True)
     assert "独一无二的题干" in html and "/quizzes/bank/template.xlsx" in html and _csp_clean(html)
     template = client.get("/quizzes/bank/template.xlsx")
-    assert template.status_code == 200 and template.data == tabular.template()
+    assert template.status_code == 200 and _cells(template.data) == _cells(tabular.template())
 
 
 def test_member_cannot_open_organiser_pages(db, tree, client, page_login):
@@ -161,11 +169,11 @@ def test_quiz_admin_form_creates_a_random_quiz(db, tree, client, page_login):
     assert quiz.pool == {"mode": "random", "count": 2, "knowledge_points": ["党史"], "difficulty": [], "types": []}
 
 
-def test_demo_seed_is_idempotent_and_writes_history_through_records(app, db):
+def test_demo_seed_is_idempotent_and_writes_history_through_records(app, db, one_moment, demo_county):
     from learning.seed import seed_demo as seed_county
     from quizzes.seed import seed_demo
 
-    seed_county("demo-pass-2026")
+    # demo_county: seed_county("demo-pass-2026") on empty tables
     seed_demo("demo-pass-2026")
     db.session.commit()
     counts = [db.session.scalar(select(func.count(m.id))) for m in (Question, Quiz, Attempt, LearningRecord)]
@@ -178,6 +186,13 @@ def test_demo_seed_is_idempotent_and_writes_history_through_records(app, db):
     assert {"daily", "weekly", "special"} <= kinds
     submitted = db.session.scalar(select(func.count(LearningRecord.id)).where(LearningRecord.verb == "submitted"))
     assert submitted == db.session.scalar(select(func.count(Attempt.id)).where(Attempt.state == "closed"))
+    from quizzes.seed import EDITOR_QUESTIONS, REVISED_NOTE  # the editor's work: own questions, a revision, a draft
+
+    copies = db.session.scalars(select(Quiz).where(Quiz.title == "每周答题：党章党规（副本）")).all()
+    assert len(copies) == 1 and copies[0].published is False
+    revised = db.session.scalars(select(Question).where(Question.version_count == 2)).all()
+    assert len(revised) == 1 and revised[0].current.explanation.endswith(REVISED_NOTE)
+    assert db.session.scalar(select(func.count(Question.id)).where(Question.source == "manual")) == len(EDITOR_QUESTIONS)
 
 
 def test_bank_page_names_the_shared_bank_above(db, tree, client, page_login):

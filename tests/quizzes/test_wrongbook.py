@@ -24,7 +24,7 @@ def _setup(db, tree):
 def test_wrong_answer_enters_the_book_with_answer_and_explanation(db, tree, client):
     question, quiz, headers = _setup(db, tree)
     _take(client, quiz.id, headers, ["F"])
-    (entry,) = client.get("/api/v1/me/wrong-answers", headers=headers).get_json()
+    (entry,) = client.get("/api/v1/me/wrong-answers", headers=headers).get_json()["items"]
     assert (entry["question_id"], entry["last_response"], entry["answer"], entry["explanation"]) == (
         question.id, ["F"], ["T"], "见党章。")
 
@@ -33,16 +33,16 @@ def test_question_leaves_the_book_after_two_right_answers_in_a_row(db, tree, cli
     _, quiz, headers = _setup(db, tree)
     _take(client, quiz.id, headers, ["F"])
     _take(client, quiz.id, headers, ["T"])
-    assert len(client.get("/api/v1/me/wrong-answers", headers=headers).get_json()) == 1
+    assert len(client.get("/api/v1/me/wrong-answers", headers=headers).get_json()["items"]) == 1
     _take(client, quiz.id, headers, ["T"])
-    assert client.get("/api/v1/me/wrong-answers", headers=headers).get_json() == []
+    assert client.get("/api/v1/me/wrong-answers", headers=headers).get_json()["items"] == []
 
 
 def test_a_wrong_answer_between_right_ones_resets_the_streak(db, tree, client):
     _, quiz, headers = _setup(db, tree)
     for response in (["F"], ["T"], ["F"], ["T"]):
         _take(client, quiz.id, headers, response)
-    (entry,) = client.get("/api/v1/me/wrong-answers", headers=headers).get_json()
+    (entry,) = client.get("/api/v1/me/wrong-answers", headers=headers).get_json()["items"]
     assert (entry["wrong_count"], entry["right_streak"]) == (2, 1)
 
 
@@ -72,4 +72,4 @@ def test_another_members_book_is_not_shown(db, tree, client):
     _, quiz, headers = _setup(db, tree)
     _take(client, quiz.id, headers, ["F"])
     other = bearer(make_member(tree.branch1))
-    assert client.get("/api/v1/me/wrong-answers", headers=other).get_json() == []
+    assert client.get("/api/v1/me/wrong-answers", headers=other).get_json()["items"] == []

@@ -9,7 +9,8 @@ import pytest
 
 from learning.timeutil import local_day
 from reports.simulate import Outcome, make_profiles, simulate
-from tests.factories import make_member
+from learning.models import Member, Org
+from tests.factories import Tree, make_member, make_tree
 
 NAMES = ["王建国", "李秀英", "张伟", "刘芳", "陈静", "杨洋", "赵磊", "黄敏", "周杰", "吴霞", "徐涛", "孙丽", "马强", "朱红", "胡斌", "郭敏"]
 
@@ -48,7 +49,25 @@ def build_history(tree, db, *, per_branch: int = 4, days: int = 28, scripted: in
     return History(tree, members, outcome, local_day(end - timedelta(days=days)), local_day(end))
 
 
+def snapshot_history(snapshots, db, name: str, build) -> History:
+    """The History `build()` makes, built once per session and copied into each test that asks (tests/snapshots.py)."""
+    def _build():
+        h = build()
+        return ({k: getattr(h.tree, k).id for k in Tree.__dataclass_fields__}, [m.id for m in h.members],
+                h.outcome, h.start, h.end)
+
+    tree_ids, member_ids, outcome, start, end = snapshots.restore(name, _build)
+    tree = Tree(**{k: db.session.get(Org, i) for k, i in tree_ids.items()})
+    return History(tree, [db.session.get(Member, i) for i in member_ids], outcome, start, end)
+
+
+def standard_history(snapshots, db) -> History:
+    """The standard history (see `history`), from its session snapshot."""
+    return snapshot_history(snapshots, db, "reports_history", lambda: build_history(make_tree(), db))
+
+
 @pytest.fixture
-def history(tree, db):
-    """A small realistic history: 16 members over four weeks, one of them scripted."""
-    return build_history(tree, db)
+def history(request, snapshots, db):
+    """A small realistic history: 16 members over four weeks, one of them scripted (on its own org tree)."""
+    assert "tree" not in request.fixturenames, "use history.tree: the history brings its own tree"
+    return standard_history(snapshots, db)

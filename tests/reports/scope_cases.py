@@ -45,10 +45,11 @@ def _finished_pack(ctx):
 CASES = [
     Case("GET", "/api/v1/members/{member_id}/report", _member, allowed=READERS),
     Case("GET", "/api/v1/orgs/{org_id}/report", _org, allowed=READERS),
+    Case("GET", "/api/v1/orgs/{org_id}/report/members", _org, allowed=READERS),
     Case("GET", "/api/v1/orgs/{org_id}/dashboard", _org, allowed=READERS),
     Case("GET", "/api/v1/orgs/{org_id}/report-packs", _org, allowed=READERS),
     Case("POST", "/api/v1/orgs/{org_id}/report-packs", _org, allowed=READERS,
-         json={"from": "2026-10-01", "to": "2026-10-31"}),
+         json={"from": "2026-10-01", "to": "2026-10-31"}, queued_only=("reports.tasks.build_pack",)),
     Case("GET", "/api/v1/report-packs/{pack_id}", _pack, allowed=READERS),
     Case("GET", "/api/v1/report-packs/{pack_id}/file", _finished_pack, allowed=READERS),
     Case("GET", "/api/v1/orgs/{org_id}/analytics", _org, allowed=READERS),

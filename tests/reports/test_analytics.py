@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
+
 from sqlalchemy import select
 
-from learning.models import LearningRecord
+from learning.models import LearningRecord, Member, Org
 from reports.analytics import risk, scripted, store
 from reports.analytics.features import session_features
-from reports.simulate import simulate_logins
-from tests.factories import bearer, make_member
+from reports.simulate import simulate_daily_answers
+from tests.factories import Tree, bearer, make_member, make_tree
 
 #: the stated rate: at most this share of honest sessions is flagged
 HONEST_FLAG_RATE = 0.03
@@ -67,23 +69,29 @@ def test_training_again_writes_a_new_model_version(client, db, history):
                                                                ("scripted", 2)]
 
 
-def _login_history(db, tree, pattern):
-    members = [make_member([tree.branch1, tree.branch2, tree.branch3][i % 3]) for i in range(45)]
-    simulate_logins(members, weeks=40, end=datetime.now(timezone.utc), pattern=pattern, seed=11)
-    db.session.commit()
-    return members
+def _activity_history(snapshots, db, pattern):
+    """45 members answering on active days over 40 weeks on their own tree, built once per session per pattern: (tree, members)."""
+    def build():
+        tree = make_tree()
+        members = [make_member([tree.branch1, tree.branch2, tree.branch3][i % 3]) for i in range(45)]
+        simulate_daily_answers(members, weeks=40, end=datetime.now(timezone.utc), pattern=pattern, seed=11)
+        return {k: getattr(tree, k).id for k in Tree.__dataclass_fields__}, [m.id for m in members]
+
+    tree_ids, member_ids = snapshots.restore(f"reports_answers_{pattern}", build)
+    tree = Tree(**{k: db.session.get(Org, i) for k, i in tree_ids.items()})
+    return tree, [db.session.get(Member, i) for i in member_ids]
 
 
-def test_disengagement_model_reports_f1_and_auc_from_repeated_cv(db, tree):
-    _login_history(db, tree, "fading")
+def test_disengagement_model_reports_f1_and_auc_from_repeated_cv(db, snapshots):
+    tree, _ = _activity_history(snapshots, db, "fading")
     model = risk.train(tree.committee)
     assert model.metrics["folds"] * model.metrics["repeats"] == 10
     assert 0 <= model.metrics["auc"] <= 1 and 0 <= model.metrics["f1_weighted"] <= 1
     assert model.usable is (model.metrics["f1_weighted"] >= 0.7)
 
 
-def test_disengagement_model_is_used_where_it_predicts_well(client, db, tree):
-    members = _login_history(db, tree, "fading")
+def test_disengagement_model_is_used_where_it_predicts_well(client, db, snapshots):
+    tree, members = _activity_history(snapshots, db, "fading")
     model = risk.train(tree.committee)
     db.session.commit()
     assert model.usable and model.metrics["f1_weighted"] >= 0.7
@@ -92,8 +100,8 @@ def test_disengagement_model_is_used_where_it_predicts_well(client, db, tree):
     assert report["risk_model"]["usable"] is True and report["risk_model"]["auc"] == model.metrics["auc"]
 
 
-def test_disengagement_model_below_f1_threshold_is_not_used(client, db, tree):
-    _login_history(db, tree, "memoryless")
+def test_disengagement_model_below_f1_threshold_is_not_used(client, db, snapshots):
+    tree, _ = _activity_history(snapshots, db, "memoryless")
     model = risk.train(tree.committee)
     db.session.commit()
     assert model.metrics.get("f1_weighted", 0) < 0.7 and not model.usable
@@ -113,3 +121,37 @@ def test_what_to_study_next_starts_from_the_weakest_knowledge_point(client, db, 
     assert first["knowledge_point"] == weakest["knowledge_point"]
     assert all(weakest["knowledge_point"] in c["course"] for c in first["courses"])
     assert first["questions"] and all(q["question"].startswith(weakest["knowledge_point"]) for q in first["questions"])
+
+
+class _Tripwire:
+    """A pickle that records being unpickled (what a payload crafted for another version could run)."""
+
+    loaded = []
+
+    def __reduce__(self):
+        return (_Tripwire.loaded.append, ("unpickled",))
+
+
+def test_model_pickled_by_another_library_version_is_retrained_not_unpickled(client, db, history):
+    import pickle
+
+    from reports.analytics.flags import scripted_flags
+
+    old = scripted.train(history.tree.committee)
+    old.library_version = "scikit-learn 0.24.2; numpy 1.19.5"
+    old.blob = pickle.dumps({"session": _Tripwire()})
+    db.session.commit()
+    with pytest.raises(store.StaleModel):
+        store.load(old)
+    flags, judged, _ = scripted_flags(history.tree.committee, [], [])
+    assert _Tripwire.loaded == []
+    newest = store.latest_row(history.tree.committee, "scripted")
+    assert newest.version == old.version + 1 and newest.library_version == store.library_version()
+    assert "session" in store.load(newest)
+
+
+def test_stored_model_names_the_library_versions_that_trained_it(db, history):
+    import sklearn
+
+    model = scripted.train(history.tree.committee)
+    assert f"scikit-learn {sklearn.__version__}" in model.library_version

@@ -6,16 +6,20 @@ import pytest
 
 from reports.analytics import scripted
 from reports.services.org_report import build_org_report
-from reports.services.period import Period
+from learning.services.period import Period
 from tests.factories import bearer, make_member
+from tests.reports.conftest import snapshot_history, standard_history
 
 
 @pytest.fixture
-def trained(db, history):
+def trained(db, snapshots):
     """The generated history (one scripted member) with the committee's scripted-study model trained."""
-    scripted.train(history.tree.committee)
-    db.session.commit()
-    return history
+    def build():
+        history = standard_history(snapshots, db)
+        scripted.train(history.tree.committee)
+        return history
+
+    return snapshot_history(snapshots, db, "reports_trained", build)
 
 
 def _attention(client, history, org, reader):

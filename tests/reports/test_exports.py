@@ -55,7 +55,7 @@ def test_member_pdf_page_numbers_count_the_real_pages(client, db, history, tmp_p
 @needs_poppler
 def test_branch_pdf_starts_each_member_on_a_new_page(db, history, tmp_path, app):
     from reports.services.packs import unit_files
-    from reports.services.period import Period
+    from learning.services.period import Period
 
     branch = history.tree.branch3
     with app.test_request_context():

@@ -25,7 +25,8 @@ def _raw_in(db, history, org):
 
 
 def _expected(records, members) -> dict:
-    active = {r.member_id for r in records}
+    active = {r.member_id for r in records  # an active day took effort (learning.services.activity)
+              if r.verb in ("answered", "attended") or (r.verb == "studied" and r.duration_s > 0)}
     answers = [r for r in records if r.verb == "answered"]
     study = sum(r.duration_s for r in records if r.verb == "studied")
     return {"members": len(members), "active_members": len(active),

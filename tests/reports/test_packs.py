@@ -34,7 +34,7 @@ def test_pack_holds_a_pdf_and_xlsx_for_every_branch(client, db, history):
 def test_pack_file_stays_for_later_download(client, db, history):
     headers = bearer(make_member(history.tree.branch3, roles=[("reviewer", history.tree.committee)]))
     pack = _start(client, history, headers)
-    listed = client.get(f"/api/v1/orgs/{history.tree.committee.id}/report-packs", headers=headers).get_json()
+    listed = client.get(f"/api/v1/orgs/{history.tree.committee.id}/report-packs", headers=headers).get_json()["items"]
     assert [p["id"] for p in listed] == [pack["id"]]
     first = client.get(listed[0]["file_url"], headers=headers)
     second = client.get(listed[0]["file_url"], headers=headers)

@@ -11,8 +11,8 @@ from learning.models import LearningRecord, Member, Org
 from learning.timeutil import local_day, utcnow
 from scoring.models import PointsEntry
 from scoring.services import ledger, rules
-from tests.factories import bearer, make_member
-from tests.reports.conftest import build_history
+from tests.factories import bearer, make_member, make_tree
+from tests.reports.conftest import build_history, snapshot_history
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=timezone.utc)
 VIDEO_BLOCK_S, VIDEO_CAP = 180, 6  # xuexi_default "video_time": 1 point per 3 minutes, 6 a day
@@ -42,12 +42,18 @@ def expected_points(records: list[LearningRecord]) -> dict[str, int]:
 
 
 @pytest.fixture
-def scored(tree, db):
+def scored(request, db, snapshots):
     """The default rules at the committee, then the generated history (scored as each record is written)."""
-    rules.apply_preset(tree.committee, "xuexi_default", effective_from=LONG_AGO)
-    rules.apply_preset(tree.committee, "organisation_life", effective_from=LONG_AGO)
-    db.session.commit()
-    return build_history(tree, db)
+    assert "tree" not in request.fixturenames, "use scored.tree: the history brings its own tree"
+
+    def build():
+        tree = make_tree()
+        rules.apply_preset(tree.committee, "xuexi_default", effective_from=LONG_AGO)
+        rules.apply_preset(tree.committee, "organisation_life", effective_from=LONG_AGO)
+        db.session.commit()
+        return build_history(tree, db)
+
+    return snapshot_history(snapshots, db, "reports_scored", build)
 
 
 def _records(db, member) -> list[LearningRecord]:
@@ -104,7 +110,8 @@ def test_points_per_member_of_the_committee_match_raw_records(client, db, scored
 
 
 def test_children_side_by_side_follow_the_fair_ranking_of_the_points_issue(client, db, scored):
-    from scoring.services import periods, rankings
+    from learning.services.period import Period
+    from scoring.services import rankings
 
     tree = scored.tree
     reviewer = make_member(tree.branch3, roles=[("reviewer", tree.committee)])
@@ -113,7 +120,7 @@ def test_children_side_by_side_follow_the_fair_ranking_of_the_points_issue(clien
                       headers=bearer(reviewer))
     report = resp.get_json()
     until = local_day(utcnow())
-    fair = rankings.branch_ranking(reviewer, tree.general1, periods.Period("custom", scored.start, until))
+    fair = rankings.branch_ranking(reviewer, tree.general1, Period(scored.start, until))
     assert report["fair_ranking"] is True
     assert [(c["id"], c["place"], c["score"]) for c in report["children"]] == [
         (i["org_id"], i["rank"], i["score"]) for i in fair["items"]]

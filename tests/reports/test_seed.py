@@ -15,7 +15,7 @@ def _counts(db):
             db.session.scalar(select(func.count(AnalyticsModel.id))))
 
 
-def test_seed_adds_scripted_members_trains_models_and_is_idempotent(db, tree):
+def test_seed_adds_scripted_members_trains_models_and_is_idempotent(db, tree, one_moment):
     for i, name in enumerate(["赵建华", "钱秀兰", "孙志强"]):
         make_member([tree.branch1, tree.branch2, tree.branch3][i], name=name)
     db.session.commit()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import statistics
 
+import pytest
+
 from sqlalchemy import select
 
 from courses.models import StudySession
@@ -10,12 +12,17 @@ from learning.models import LearningRecord
 from learning.timeutil import LOCAL_TZ
 from reports.analytics import scripted, store
 from reports.analytics.features import session_features
-from tests.courses.helpers import Learner, first_lesson, make_course
+from tests.courses.helpers import Learner, first_lesson, freeze_study_clock, make_course
 
 #: seconds between heartbeats of an honest viewer (a pause, a slow network, a hidden tab)
 HONEST_INTERVALS = [15, 9, 21, 15, 12, 18]
 SEEK_AT = 4  # the fifth beat jumps 300 s ahead
 HIDDEN_AT = 2  # the third beat comes from a hidden page
+
+
+@pytest.fixture(autouse=True)
+def _still_clock(monkeypatch):
+    freeze_study_clock(monkeypatch)
 
 
 def _studied(db, session_id: int) -> LearningRecord:

@@ -2,6 +2,7 @@
 import itertools
 from datetime import timedelta
 
+from learning.services import policy as policy_service
 from learning.timeutil import utcnow
 from scoring.services import ledger, offline, rules
 from tests.factories import make_member
@@ -22,6 +23,12 @@ def _org(ctx):
 def _member(ctx):
     member = make_member(ctx.org)
     return {"member_id": member.id, "ids": [member.id]}
+
+
+def _checkin_on(ctx):
+    """Daily check-in switched on for the whole tree (it exists only where the policy turns it on)."""
+    policy_service.set_policy(ctx.tree.committee, "forced_checkin", True)
+    return {"org_id": ctx.org.id, "ids": []}
 
 
 def _entry(ctx):
@@ -74,6 +81,9 @@ CASES = [
          json={"delta": 2, "reason": "补录线下学习"}),
     Case("POST", "/api/v1/points-entries/{entry_id}/reversal", _entry, allowed=MANAGERS, json={"reason": "误记"}),
     Case("GET", "/api/v1/me/points/today", lambda ctx: {"ids": []}, allowed=ALL, list_endpoint=True),
+    Case("GET", "/api/v1/me/checkin", lambda ctx: {"ids": []}, allowed=ALL, list_endpoint=True),
+    Case("POST", "/api/v1/me/checkin", _checkin_on, allowed=ALL, list_endpoint=True),
+    Case("GET", "/api/v1/orgs/{org_id}/checkins/missing", _checkin_on, allowed=MANAGERS),
     Case("GET", "/api/v1/orgs/{org_id}/points-rules", _org, allowed=ALL),
     Case("POST", "/api/v1/orgs/{org_id}/points-rules", _org, allowed={"admin"},
          json=lambda ctx: _rule_json()),
@@ -92,4 +102,46 @@ CASES = [
     Case("POST", "/api/v1/offline-sessions/{session_id}/checkin", _checkin, allowed={"member"}),
     Case("GET", "/api/v1/offline-sessions/{session_id}/attendance", _session, allowed=READERS),
     Case("POST", "/api/v1/offline-sessions/{session_id}/attendance", _proxy, allowed=MANAGERS),
+]
+
+
+def _future_session(ctx):
+    start = utcnow() + timedelta(days=2)
+    session = offline.schedule_session(ctx.org, kind="branch_meeting", title="党员大会", place="礼堂",
+                                       starts_at=start, ends_at=start + timedelta(hours=1))
+    return {"session_id": session.id, "ids": [session.id]}
+
+
+def _minutes_file(ctx):
+    import io
+
+    from scoring.services import sessions
+
+    made = _session(ctx)
+    from learning.extensions import db
+    from scoring.models import OfflineSession
+
+    session = db.session.get(OfflineSession, made["session_id"])
+    row = sessions.attach_file(session, "记录.pdf", b"%PDF-1.4 test", make_member(ctx.org))
+    return made | {"file_id": row.id, "data": {"file": (io.BytesIO(b"%PDF-1.4 x"), "记录.pdf")}}
+
+
+def _later_json(ctx):
+    start = utcnow() + timedelta(days=4)
+    return {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat()}
+
+
+OFFLINE_READERS = {"member", "organiser", "reviewer", "admin"}
+CASES += [
+    Case("PATCH", "/api/v1/offline-sessions/{session_id}", _future_session, allowed=MANAGERS, json=_later_json),
+    Case("POST", "/api/v1/offline-sessions/{session_id}/cancel", _future_session, allowed=MANAGERS,
+         json={"reason": "时间冲突"}),
+    Case("GET", "/api/v1/offline-sessions/{session_id}/minutes", _session, allowed=OFFLINE_READERS),
+    Case("PUT", "/api/v1/offline-sessions/{session_id}/minutes", _session, allowed=MANAGERS,
+         json={"topics": "学习党章"}),
+    Case("POST", "/api/v1/offline-sessions/{session_id}/minutes/files", _minutes_file, allowed=MANAGERS),
+    Case("GET", "/api/v1/offline-sessions/{session_id}/minutes/files/{file_id}", _minutes_file,
+         allowed=OFFLINE_READERS),
+    Case("GET", "/api/v1/orgs/{org_id}/compliance", lambda ctx: {"org_id": ctx.org.id},
+         allowed={"organiser", "reviewer", "admin"}),
 ]

@@ -4,7 +4,7 @@ from celery.schedules import crontab
 from scoring import tasks
 from scoring.services import ledger
 from scoring.services.boards import boards
-from scoring.services.periods import resolve_period
+from learning.services.period import resolve as resolve_period
 from scoring.services.rankings import board_key
 from tests.factories import make_member
 

@@ -35,7 +35,7 @@ def test_a_group_member_sees_the_branch_sessions_but_not_who_attended(client, db
     db.session.commit()
     headers = bearer(make_member(tree.group1))
     listed = client.get(f"/api/v1/orgs/{tree.branch1.id}/offline-sessions", headers=headers)
-    assert listed.status_code == 200 and session.id in [s["id"] for s in listed.get_json()]
+    assert listed.status_code == 200 and session.id in [s["id"] for s in listed.get_json()["items"]]
     assert client.get(f"/api/v1/offline-sessions/{session.id}", headers=headers).status_code == 200
     assert_error(client.get(f"/api/v1/offline-sessions/{session.id}/attendance", headers=headers), 403)
     assert_error(client.get(f"/api/v1/offline-sessions/{session.id}/qr", headers=headers), 403)

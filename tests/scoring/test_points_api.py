@@ -150,3 +150,22 @@ def test_reversing_twice_is_a_conflict(client, db, default_rules, login_as):
     assert client.post(url, headers=headers, json={"reason": "误记"}).status_code == 201
     assert_error(client.post(url, headers=headers, json={"reason": "误记"}), 409)
     assert _count(db) == 2
+
+
+def test_history_pages_in_the_apis_one_style_and_refuses_bad_parameters(client, db, default_rules, login_as):
+    member, headers = login_as("member", default_rules.branch1)
+    start = utcnow() - timedelta(days=3)
+    for n in range(5):
+        _read(member, n, at=start + timedelta(minutes=n))
+    db.session.commit()
+    url = f"/api/v1/members/{member.id}/points"
+    first = client.get(url, query_string={"per_page": 2}, headers=headers).get_json()
+    entries = first["total"]
+    assert (first["page"], first["per_page"], len(first["items"])) == (1, 2, 2)
+    assert [i["object_name"] for i in first["items"]] == ["文章4", "文章3"]  # newest first
+    last = client.get(url, query_string={"per_page": 2, "page": -(-entries // 2)}, headers=headers).get_json()
+    assert len(last["items"]) == entries - 2 * (-(-entries // 2) - 1) and last["total"] == entries
+    beyond = client.get(url, query_string={"page": 50}, headers=headers).get_json()
+    assert beyond["items"] == [] and beyond["total"] == entries
+    for bad in ({"page": 0}, {"per_page": 201}, {"page": "x"}, {"limit": 10}, {"offset": 5}):
+        assert_error(client.get(url, query_string=bad, headers=headers), 400)

@@ -2,7 +2,7 @@
 from learning.services.policy import set_policy
 from scoring.services import ledger
 from scoring.services.boards import boards
-from scoring.services.periods import resolve_period
+from learning.services.period import resolve as resolve_period
 from scoring.services.rankings import board_key, shrinkage_weight
 from tests.factories import make_member
 from tests.helpers import assert_error

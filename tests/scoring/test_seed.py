@@ -26,7 +26,7 @@ def test_seed_scores_records_written_before_the_rules_existed(db, tree):
     assert verify_ledger().ok
 
 
-def test_seeding_twice_changes_nothing(db, tree):
+def test_seeding_twice_changes_nothing(db, tree, one_moment):
     for _ in range(5):
         make_member(tree.branch1)
     db.session.commit()

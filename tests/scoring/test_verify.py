@@ -4,9 +4,10 @@ from datetime import datetime, timezone
 from sqlalchemy import select, text
 
 from learning.services.records import record
-from scoring.models import PointsEntry
+from scoring.models import PointsCheckpoint, PointsEntry
 from scoring.services import ledger
 from scoring.services.verify import verify_ledger
+from tests.conftest import owner_engine
 from tests.factories import make_member
 
 NOON = datetime(2026, 11, 18, 4, 0, tzinfo=timezone.utc)
@@ -24,8 +25,11 @@ def _ledger(db, tree, n=4):
 
 
 def _raw(db, sql, **params):
-    db.session.execute(text(sql), params)
+    """Tampering as the database's owner would (in the real pass the app's own role may not rewrite the ledger)."""
     db.session.commit()
+    with owner_engine().begin() as conn:
+        conn.execute(text(sql), params)
+    db.session.expire_all()
 
 
 def _cli(app):
@@ -95,4 +99,54 @@ def test_reversals_and_adjustments_keep_the_chain_valid(app, db, default_rules):
     ledger.reverse_entry(db.session.get(PointsEntry, ids[0]), reason="更正", actor=organiser)
     ledger.adjust(member, 3, "线下学习补录", actor=organiser)
     db.session.commit()
+    assert verify_ledger().ok
+
+
+def _truncate(db, member, ids, keep: int):
+    """Cut the chain after entry `keep` and rewind the balance row to match: what the balance row alone misses."""
+    kept = db.session.scalars(select(PointsEntry).where(PointsEntry.id.in_(ids[:keep]))).all()
+    _raw(db, "DELETE FROM points_entry WHERE member_id = :m AND seq > :k", m=member.id, k=keep)
+    _raw(db, "UPDATE points_balance SET seq = :k, balance = :b, last_hash = :h WHERE member_id = :m",
+         k=keep, b=sum(e.delta for e in kept), h=kept[-1].hash, m=member.id)
+
+
+def test_verify_detects_a_chain_truncated_together_with_its_balance_row(app, db, default_rules):
+    member, ids = _ledger(db, default_rules)
+    assert ledger.checkpoint_heads() == 1  # the nightly checkpoint signs #4
+    db.session.commit()
+    _truncate(db, member, ids, keep=2)
+    report = verify_ledger()
+    assert [(p.problem, p.member_id) for p in report.problems] == [("truncated", member.id)]
+    assert "ends at #2" in report.problems[0].detail and "signed #4" in report.problems[0].detail
+    assert "TRUNCATED" in _cli(app).output
+
+
+def test_verify_detects_a_member_whose_whole_chain_and_balance_row_are_gone(app, db, default_rules):
+    member, _ids = _ledger(db, default_rules)
+    ledger.checkpoint_heads()
+    db.session.commit()
+    _raw(db, "DELETE FROM points_entry WHERE member_id = :m", m=member.id)
+    _raw(db, "DELETE FROM points_balance WHERE member_id = :m", m=member.id)
+    assert [(p.problem, p.member_id) for p in verify_ledger().problems] == [("truncated", member.id)]
+
+
+def test_a_forged_checkpoint_is_refused(app, db, default_rules):
+    member, _ids = _ledger(db, default_rules)
+    ledger.checkpoint_heads()
+    db.session.commit()
+    _raw(db, "UPDATE points_checkpoint SET seq = 9 WHERE member_id = :m", m=member.id)
+    report = verify_ledger()
+    assert [p.problem for p in report.problems] == ["altered"] and "not signed" in report.problems[0].detail
+
+
+def test_each_grown_chain_head_is_checkpointed_once_apart_from_the_balance_row(app, db, default_rules):
+    member, ids = _ledger(db, default_rules)
+    assert ledger.checkpoint_heads() == 1 and ledger.checkpoint_heads() == 0  # an unchanged head is signed once
+    record(member, "completed", "lesson", 99, idempotency_key="later", result={"lesson_kind": "article"},
+           occurred_at=NOON)
+    assert ledger.checkpoint_heads() == 1
+    db.session.commit()
+    rows = db.session.execute(select(PointsCheckpoint.member_id, PointsCheckpoint.seq)
+                              .order_by(PointsCheckpoint.seq)).all()
+    assert rows == [(member.id, 4), (member.id, 5)]
     assert verify_ledger().ok

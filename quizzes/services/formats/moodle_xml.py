@@ -1,7 +1,20 @@
-"""Moodle XML: read the types we support and skip the others with a reason."""
+"""Moodle XML: read the types we support and skip the others with a reason, and write questions back.
+
+Written as Moodle writes them: single/multiple choice → `multichoice` (a multiple choice's right options share
+100 %, wrong ones −100 %), true/false → `truefalse`, a fill-in with one blank → `shortanswer` (every accepted
+variant at 100 %), with several blanks → `multianswer` (cloze: each `_____` of the stem becomes
+`{1:SHORTANSWER:=甲~=乙}`), a short answer → `essay` with the reference answer as `graderinfo`. Knowledge points
+are Moodle `tags`. What Moodle has no element for travels in elements Moodle's reader ignores:
+`<pioneer_difficulty>` and `<pioneer_partialcredit>` (only when not the type's default); a fill-in whose stem
+has fewer `_____` than blanks is written as an essay with one `<pioneer_blank>` per blank.
+"""
 from __future__ import annotations
 
+import html
+import re
 import xml.etree.ElementTree as ET
+
+from defusedxml import DefusedXmlException, ElementTree as DefusedET
 
 from . import FileError, Parsed, text_to_html
 
@@ -13,7 +26,6 @@ SKIP_REASONS = {
     "calculatedmulti": "calculated questions are not supported",
     "description": "a description (no answers) is not a question",
     "cloze": "embedded-answer (cloze) questions are not supported",
-    "multianswer": "embedded-answer (cloze) questions are not supported",
     "ddwtos": "drag-and-drop questions are not supported",
     "ddimageortext": "drag-and-drop questions are not supported",
     "ddmarker": "drag-and-drop questions are not supported",
@@ -38,10 +50,10 @@ def _formatted(node) -> str:
 def parse(content: bytes | str) -> list[Parsed]:
     """Read a Moodle XML file into parsed questions; raises FileError when it is not Moodle XML."""
     raw = content.encode() if isinstance(content, str) else content
-    if b"<!DOCTYPE" in raw[:2048] or b"<!ENTITY" in raw:
-        raise FileError("XML with a document type or entities is refused")
-    try:
-        root = ET.fromstring(raw)
+    try:  # defusedxml: a DTD (and so any entity, external or exponential) is refused in every encoding
+        root = DefusedET.fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise FileError("XML with a document type or entities is refused") from None
     except ET.ParseError as exc:
         raise FileError(f"not well-formed XML: {exc}") from None
     if root.tag != "quiz":
@@ -58,7 +70,7 @@ def parse(content: bytes | str) -> list[Parsed]:
         number += 1
         name = _text(node.find("name")).strip() or None
         ref = f"question {number}" + (f" ({name})" if name else "")
-        if kind not in ("multichoice", "truefalse", "shortanswer", "essay"):
+        if kind not in ("multichoice", "truefalse", "shortanswer", "essay", "multianswer"):
             items.append(Parsed(ref, skipped=SKIP_REASONS.get(kind, f"question type {kind!r} is not supported"),
                                 name=name))
             continue
@@ -68,6 +80,10 @@ def parse(content: bytes | str) -> list[Parsed]:
         base = {"stem": _formatted(node.find("questiontext")), "knowledge_points": points,
                 "explanation": _formatted(node.find("generalfeedback")) or None,
                 "max_score": float(grade) if grade else 1}
+        for element, field in (("pioneer_difficulty", "difficulty"), ("pioneer_partialcredit", "partial_credit")):
+            value = (node.findtext(element) or "").strip()
+            if value:
+                base[field] = value if field == "difficulty" else value.lower() in ("1", "true")
         answers = [{"text": _formatted(a) if kind == "multichoice" else _text(a).strip(),
                     "fraction": float(a.get("fraction", "0") or 0)} for a in node.findall("answer")]
         items.append(_convert(ref, name, kind, node, base, answers))
@@ -75,6 +91,11 @@ def parse(content: bytes | str) -> list[Parsed]:
 
 
 def _convert(ref, name, kind, node, base, answers) -> Parsed:
+    if kind == "multianswer":
+        return _cloze(ref, name, base)
+    if kind == "essay" and node.findall("pioneer_blank"):  # ours: a fill-in that could not be a cloze
+        blanks = [[(a.text or "").strip() for a in blank.findall("answer")] for blank in node.findall("pioneer_blank")]
+        return Parsed(ref, {**base, "type": "fill_blank", "answer": blanks}, name=name)
     if kind == "essay":
         return Parsed(ref, {**base, "type": "short_answer", "answer": _text(node.find("graderinfo")).strip()},
                       name=name)
@@ -104,4 +125,145 @@ def _convert(ref, name, kind, node, base, answers) -> Parsed:
     if not right:
         return Parsed(ref, skipped="no option earns marks", name=name)
     return Parsed(ref, {**base, "type": "multiple_choice", "options": options, "answer": right,
-                        "partial_credit": True}, name=name)
+                        "partial_credit": base.get("partial_credit", True)}, name=name)
+
+
+_CLOZE = re.compile(r"\{(\d*):([A-Z_]+):((?:\\.|[^}\\])*)\}")
+_CLOZE_SHORT = {"SHORTANSWER", "SA", "MW", "SHORTANSWER_C", "SAC", "MWC"}
+_CLOZE_ALTERNATIVE = re.compile(r"(?:\\.|[^~\\])+")
+_CLOZE_WEIGHT = re.compile(r"^(?:=|%(-?\d+(?:\.\d+)?)%)")
+
+
+def _cloze_unescape(text: str) -> str:
+    return html.unescape(re.sub(r"\\(.)", r"\1", text)).strip()
+
+
+def _cloze(ref, name, base) -> Parsed:
+    """An embedded-answer question whose every field is a short answer: a fill-in, one blank per field."""
+    fields = _CLOZE.findall(base["stem"])
+    if not fields:
+        return Parsed(ref, skipped="an embedded-answer (cloze) question without answer fields", name=name)
+    if any(kind not in _CLOZE_SHORT for _, kind, _ in fields):
+        return Parsed(ref, skipped="embedded-answer (cloze) questions other than short answers are not supported",
+                      name=name)
+    blanks, notes = [], []
+    for _, _, body in fields:
+        accepted = []
+        for raw in _CLOZE_ALTERNATIVE.findall(body):
+            text = re.split(r"(?<!\\)#", raw, maxsplit=1)[0]
+            weight = _CLOZE_WEIGHT.match(text)
+            if weight is None:
+                continue
+            fraction = float(weight.group(1)) if weight.group(1) else 100.0
+            if fraction >= 100:
+                accepted.append(_cloze_unescape(text[weight.end():]))
+            elif fraction > 0 and "partial-credit alternatives dropped" not in notes:
+                notes.append("partial-credit alternatives dropped")
+        blanks.append([a for a in accepted if a])
+    stem = _CLOZE.sub(BLANK, base["stem"])
+    return Parsed(ref, {**base, "stem": stem, "type": "fill_blank", "answer": blanks}, notes=notes, name=name)
+
+
+# writing -----------------------------------------------------------------------------------------------
+
+BLANK = "_____"
+
+
+def _node(parent, tag: str, text: str | None = None, **attrs):
+    element = ET.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _text_node(parent, tag: str, text: str, fmt: str | None = "html"):
+    element = _node(parent, tag, format=fmt)
+    _node(element, "text", text or "")
+    return element
+
+
+def _number(value: float) -> str:
+    return f"{value:.7f}".rstrip("0").rstrip(".")
+
+
+def _cloze_escape(text: str) -> str:
+    return html.escape(re.sub(r"([\\}~#{])", r"\\\1", text), quote=False)
+
+
+def _answer(parent, fraction: float, text: str, fmt: str | None = "html"):
+    element = _node(parent, "answer", fraction=_number(fraction), format=fmt)
+    _node(element, "text", text)
+    _text_node(element, "feedback", "")
+    return element
+
+
+def _question(root, q, v) -> None:
+    blanks = v.answer if v.type == "fill_blank" else []
+    cloze = v.type == "fill_blank" and len(blanks) > 1 and v.stem.count(BLANK) >= len(blanks)
+    kind = {"single_choice": "multichoice", "multiple_choice": "multichoice", "true_false": "truefalse",
+            "short_answer": "essay"}.get(v.type) or ("multianswer" if cloze else
+                                                     "shortanswer" if len(blanks) == 1 else "essay")
+    node = _node(root, "question", type=kind)
+    name = _node(node, "name")
+    plain = re.sub(r"<[^>]*>", "", html.unescape(v.stem)).strip()
+    _node(name, "text", f"Q{q.id} {plain[:40]}".strip())
+    stem = v.stem
+    if cloze:
+        parts = stem.split(BLANK)
+        stem = parts[0]
+        for i, part in enumerate(parts[1:]):
+            if i < len(blanks):
+                stem += "{1:SHORTANSWER:" + "~".join("=" + _cloze_escape(a) for a in blanks[i]) + "}"
+            else:
+                stem += BLANK
+            stem += part
+    _text_node(node, "questiontext", stem)
+    _text_node(node, "generalfeedback", v.explanation or "")
+    _node(node, "defaultgrade", _number(v.max_score))
+    _node(node, "penalty", "0.3333333")
+    _node(node, "hidden", "0")
+    _node(node, "pioneer_difficulty", str(v.difficulty))
+    if bool(v.partial_credit) != (v.type == "multiple_choice"):
+        _node(node, "pioneer_partialcredit", "1" if v.partial_credit else "0")
+    if v.type in ("single_choice", "multiple_choice"):
+        right = set(v.answer)
+        _node(node, "single", "true" if v.type == "single_choice" else "false")
+        _node(node, "shuffleanswers", "true")
+        _node(node, "answernumbering", "ABCD")
+        for option in v.options:
+            if v.type == "single_choice":
+                fraction = 100.0 if option["key"] in right else 0.0
+            else:
+                fraction = 100 / len(right) if option["key"] in right else -100.0
+            _answer(node, fraction, option["text"])
+    elif v.type == "true_false":
+        _answer(node, 100.0 if v.answer == ["T"] else 0.0, "true", "moodle_auto_format")
+        _answer(node, 100.0 if v.answer == ["F"] else 0.0, "false", "moodle_auto_format")
+    elif kind == "shortanswer":
+        _node(node, "usecase", "0")
+        for accepted in blanks[0]:
+            _answer(node, 100.0, accepted, "moodle_auto_format")
+    elif kind == "essay":
+        _node(node, "responseformat", "editor")
+        _node(node, "responserequired", "1")
+        _node(node, "responsefieldlines", "10")
+        _text_node(node, "graderinfo", v.answer if v.type == "short_answer" else "", "plain_text")
+        _text_node(node, "responsetemplate", "")
+        for alternatives in blanks:  # a fill-in whose stem cannot hold its blanks as cloze fields
+            blank = _node(node, "pioneer_blank")
+            for accepted in alternatives:
+                _node(blank, "answer", accepted)
+    if v.knowledge_points:
+        tags = _node(node, "tags")
+        for point in v.knowledge_points:
+            _node(_node(tags, "tag"), "text", point)
+
+
+def write(questions) -> bytes:
+    """Moodle XML for questions' current versions, every field kept (see the module's note)."""
+    root = ET.Element("quiz")
+    for q in questions:
+        _question(root, q, q.current)
+    ET.indent(root)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8", xml_declaration=False) \
+        + b"\n"

@@ -1,14 +1,13 @@
 """XLSX/CSV question sheets with the Chinese-header template (题型, 题干, 选项A…选项H, 答案, 解析, 知识点, 难度)."""
 from __future__ import annotations
 
-import csv
-import io
-import re
-import zipfile
+from flask_babel import force_locale
 
-from openpyxl import Workbook, load_workbook
+from learning.services.spreadsheet import Sheet, SpreadsheetRejected, iter_rows, write_workbook
 
 from . import FileError, Parsed
+
+MAX_QUESTION_ROWS = 20000  # imports.MAX_QUESTIONS: a larger file is refused later, with its count
 
 OPTION_LETTERS = "ABCDEFGH"
 HEADERS = ["题型", "题干"] + [f"选项{k}" for k in OPTION_LETTERS] + ["答案", "解析", "知识点", "难度", "分值"]
@@ -28,7 +27,6 @@ EXAMPLES = [
     ["简答题", "简述党员的八项义务中的任意两项。", "", "", "", "", "", "", "", "", "参考：认真学习…", "",
      "党章", "困难", 5],
 ]
-_MERGE = re.compile(rb"<mergeCell\s+ref=\"([A-Z]+\d+:[A-Z]+\d+)\"")
 
 
 def _header_index(row: list) -> dict[str, int]:
@@ -76,62 +74,27 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def parse_xlsx(content: bytes) -> list[Parsed]:
-    """Rows of the first sheet; refuses merged cells and an empty sheet."""
+def _read(content: bytes, filename: str) -> list[Parsed]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise FileError("not an XLSX file") from None
-    with archive:
-        sheets = sorted(n for n in archive.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n))
-        if not sheets:
-            raise FileError("not an XLSX file: no worksheet")
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileError(f"the XLSX file cannot be read: {exc.__class__.__name__}") from None
-    sheet = book.worksheets[0]
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        first = _first_sheet_part(archive, sheet.title) or sheets[0]
-        merged = _MERGE.findall(archive.read(first))
-    if merged:
-        raise FileError("the sheet has merged cells (" + ", ".join(m.decode() for m in merged[:5])
-                        + "); unmerge them so each question is one row")
-    rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), start=1)]
-    book.close()
+        rows = list(iter_rows(content, filename, max_rows=MAX_QUESTION_ROWS))
+    except SpreadsheetRejected as exc:  # not a sheet, too large, merged cells, unknown encoding
+        with force_locale("en"):  # an import job keeps its errors in English, like the other formats'
+            message = str(exc.message)
+            details = [str(e["message"]) for e in exc.errors if e.get("row")][:5]
+        raise FileError(f"{message} ({' '.join(details)})" if details else message) from None
     return _rows_to_items(rows)
 
 
-def _first_sheet_part(archive: zipfile.ZipFile, title: str) -> str | None:
-    """The worksheet part of the workbook's first sheet (by workbook order)."""
-    try:
-        workbook = archive.read("xl/workbook.xml")
-        rels = archive.read("xl/_rels/workbook.xml.rels")
-    except KeyError:
-        return None
-    first = re.search(rb"<sheet\b[^>]*r:id=\"([^\"]+)\"", workbook)
-    if not first:
-        return None
-    target = re.search(rb"Id=\"" + re.escape(first.group(1)) + rb"\"[^>]*Target=\"([^\"]+)\"", rels) or \
-        re.search(rb"Target=\"([^\"]+)\"[^>]*Id=\"" + re.escape(first.group(1)) + rb"\"", rels)
-    if not target:
-        return None
-    path = target.group(1).decode().lstrip("/")
-    return path if path.startswith("xl/") else f"xl/{path}"
+def parse_xlsx(content: bytes) -> list[Parsed]:
+    """Rows of the first sheet; refuses merged cells and an empty sheet."""
+    if not content.startswith(b"PK"):
+        raise FileError("not an XLSX file")
+    return _read(content, "questions.xlsx")
 
 
 def parse_csv(content: bytes) -> list[Parsed]:
     """Rows of a CSV file in UTF-8 (with or without BOM) or GB18030 (Excel's Chinese default)."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise FileError("the CSV file is neither UTF-8 nor GB18030")
-    rows = [(n, r) for n, r in enumerate(csv.reader(io.StringIO(text)), start=1)]
-    return _rows_to_items(rows)
+    return _read(content, "questions.csv")
 
 
 def template() -> bytes:
@@ -139,14 +102,12 @@ def template() -> bytes:
     return _workbook([HEADERS] + EXAMPLES)
 
 
+#: the template's column widths: type, stem, eight options, answer, explanation, knowledge points, difficulty, score
+WIDTHS = [8, 40] + [16] * len(OPTION_LETTERS) + [10, 30, 14, 8, 6]
+
+
 def _workbook(rows: list[list]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("题库")
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return write_workbook([Sheet("题库", rows[0], rows[1:], widths=WIDTHS)])
 
 
 def row_of(question, type_labels: dict, difficulty_labels: dict) -> list:

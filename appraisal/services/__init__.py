@@ -1,0 +1,1 @@
+"""Appraisal services: campaigns and phases, the secret ballot, determination, rectification, analysis."""

@@ -1,0 +1,1 @@
+"""marshmallow schemas of the arena API, one module per half (live events; quick matches)."""
