@@ -18,10 +18,7 @@ NOT_PAGED_YET = {
     "/api/v1/courses/{course_id}/ratings/mine", "/api/v1/questions/{question_id}/versions",
     "/api/v1/orgs/{org_id}/points-rules", "/api/v1/points-rules/{rule_id}",
     "/api/v1/orgs/{org_id}/analytics",
-    "/api/v1/arenas/{event_id}/contestants", "/api/v1/appraisals/{campaign_id}/results",
-    "/api/v1/appraisals/{campaign_id}/determinations", "/api/v1/appraisals/{campaign_id}/published",
-    "/api/v1/appraisals/{campaign_id}/objections", "/api/v1/appraisals/{campaign_id}/rectifications",
-    "/api/v1/orgs/{org_id}/appraisal-overview",
+    "/api/v1/arenas/{event_id}/contestants",
 }
 
 
