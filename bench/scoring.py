@@ -245,13 +245,13 @@ def bench_ranking(app) -> None:
         db.session.rollback()
         boards().delete_prefix(key_prefix())
         t0 = time.perf_counter()
-        cold_body = member_ranking(reviewer, org, year, limit=50)
+        cold_body = member_ranking(reviewer, org, year, per_page=50)
         cold = time.perf_counter() - t0
         db.session.commit()
         times = []
         for _ in range(20):
             t0 = time.perf_counter()
-            body = member_ranking(reviewer, org, year, limit=50)
+            body = member_ranking(reviewer, org, year, per_page=50)
             times.append(time.perf_counter() - t0)
         cached = sorted(times)[len(times) // 2]
         assert body["items"] == cold_body["items"]

@@ -265,12 +265,16 @@ class PolicyChangeSchema(Schema):
     in_force_here = fields.String(metadata={"description": "the value in force at the requested org after it"})
 
 
-class PolicyHistorySchema(Schema):
+class PolicyHistoryPageSchema(PageSchema):
+    """A page of the policy changes at an org and above, oldest first, with the org they are read at."""
+
+    items = fields.List(fields.Nested(PolicyChangeSchema))
     org_id = fields.Integer()
-    changes = fields.List(fields.Nested(PolicyChangeSchema))
 
 
-class PolicyHistoryQuerySchema(Schema):
+class PolicyHistoryQuerySchema(PageQuerySchema):
+    """?page&per_page; `format=xlsx` is the whole history as a workbook (not paged)."""
+
     format = fields.String(load_default="json", validate=validate.OneOf(["json", "xlsx"]))
 
 

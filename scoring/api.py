@@ -143,18 +143,19 @@ class RuleItem(MethodView):
 
 
 @points_blp.route("/orgs/<int:org_id>/rankings")
-@points_blp.arguments(s.RankingQuerySchema, location="query")
-@points_blp.response(200)
+@points_blp.arguments(s.RankingQuerySchema, location="query", error_status_code=400)
+@points_blp.response(200, s.RankingPageSchema)
 def org_rankings(query, org_id):
-    """Members (or child orgs, `of=branches`) ranked for a period; visibility follows policy."""
+    """A page of members (or child orgs, `of=branches`) ranked for a period, with the caller's own place;
+    visibility follows policy."""
+    refuse_old_paging(request.args)
     me = actor()
     org = scope.require_org(me, org_id, "ranking.read")
     period = _period(query, "week")
     if query["of"] == "branches":
         body = rankings.branch_ranking(me, org, period)
-    else:
-        body = rankings.member_ranking(me, org, period, query["limit"])
-    return body
+        return {**body, **page_of(body["items"], query), "total": body["total"]}  # own view: items hidden
+    return rankings.member_ranking(me, org, period, query["page"], query["per_page"])
 
 
 @points_blp.route("/orgs/<int:org_id>/evaluations")

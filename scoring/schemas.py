@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from learning.fields import Day, Id, Moment
-from learning.schemas import DayRangeQuerySchema, PageQuerySchema, page_schema
+from learning.schemas import DayRangeQuerySchema, PageQuerySchema, PageSchema, page_schema
 
 from .models import RULE_KINDS, SESSION_KINDS
 from learning.services.period import KINDS as PERIOD_KINDS
@@ -142,9 +142,51 @@ class PresetSchema(Schema):
     preset = fields.String(required=True, validate=validate.OneOf(list(PRESETS)))
 
 
-class RankingQuerySchema(PointsPeriodQuerySchema):
+class RankingQuerySchema(PointsPeriodQuerySchema, PageQuerySchema):
+    """The period, members or branches, and the API's one pagination style (its old `limit` is refused)."""
+
     of = fields.String(load_default="members", validate=validate.OneOf(("members", "branches")))
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class RankingMeSchema(Schema):
+    member_id = fields.Integer(metadata={"description": "members: the caller"})
+    org_id = fields.Integer(metadata={"description": "branches: the child org the caller belongs to"})
+    rank = fields.Integer()
+    points = fields.Integer(metadata={"description": "members"})
+    score = fields.Float(metadata={"description": "branches"})
+
+
+class RankingItemSchema(Schema):
+    """A member's place (`of=members`) or a child org's (`of=branches`, with the fair method's figures)."""
+
+    rank = fields.Integer()
+    member_id = fields.Integer()
+    org_id = fields.Integer()
+    name = fields.String()
+    org_name = fields.String()
+    points = fields.Integer()
+    kind = fields.String()
+    members = fields.Integer()
+    active = fields.Integer()
+    points_per_member = fields.Float()
+    participation = fields.Float()
+    shrunk_points_per_member = fields.Float()
+    shrunk_participation = fields.Float()
+    score = fields.Float()
+
+
+class RankingPageSchema(PageSchema):
+    """A page of a ranking, with what the whole ranking says beside it (as the inbox's page carries `unread`):
+    the org, the period, what the caller may see, the caller's own place and, for branches, the method.
+    `total` counts the whole ranking, also when the caller sees only their own place (`items` then empty)."""
+
+    items = fields.List(fields.Nested(RankingItemSchema))
+    org_id = fields.Integer()
+    of = fields.String()
+    period = fields.Dict()
+    visibility = fields.String(metadata={"description": "full, or own (the caller's place only; items empty)"})
+    me = fields.Nested(RankingMeSchema, allow_none=True)
+    method = fields.Dict(metadata={"description": "branches: the means and shrinkage weights used"})
 
 
 class OfflineSessionSchema(Schema):

@@ -73,6 +73,13 @@ def test_the_lists_that_answered_bare_arrays_are_paged_now(spec):
             "/api/v1/orgs/{org_id}/appraisal-overview"} <= set(_paged_lists(spec))
 
 
+def test_the_lists_wrapped_in_their_own_object_are_paged_now(spec):
+    # they keep what they said beside the list (a ranking's period and the caller's place, the org a policy
+    # history is read at, the caller's arena rating) next to the envelope, as the inbox keeps `unread`
+    assert {"/api/v1/orgs/{org_id}/rankings", "/api/v1/orgs/{org_id}/policy/history",
+            "/api/v1/me/arena/matches"} <= set(_paged_lists(spec))
+
+
 def test_no_list_answers_a_bare_array(spec):
     assert _bare_arrays(spec) <= set(NOT_LISTS), "page these with learning.services.pagination"
     assert all(reason.strip() for reason in NOT_LISTS.values())
@@ -114,8 +121,10 @@ def test_a_good_page_answers_the_envelope_everywhere(client, spec, admin, tree):
     assert not failures, "\n".join(failures)
 
 
-def test_the_old_limit_of_a_list_is_refused_not_ignored(client, admin):
-    body = assert_error(client.get("/api/v1/media", query_string={"limit": "5"}, headers=admin), 400, "bad_request")
+@pytest.mark.parametrize("path", ["/api/v1/media", "/api/v1/orgs/{org_id}/rankings"])
+def test_the_old_limit_of_a_list_is_refused_not_ignored(client, admin, tree, path):
+    url = path.format(org_id=tree.committee.id)
+    body = assert_error(client.get(url, query_string={"limit": "5"}, headers=admin), 400, "bad_request")
     assert body["errors"] == {"limit": ["use_page"]}
 
 

@@ -9,6 +9,8 @@ from flask_smorest import Blueprint
 
 from learning.auth import actor
 from learning.extensions import db
+from learning.schemas import PageQuerySchema
+from learning.services.pagination import paginate
 
 from ..services import match as search, match_play as play, match_state as state
 from . import match_schemas as s
@@ -100,11 +102,13 @@ def abandon(match_id):
 
 
 @my_matches_blp.route("/matches")
+@my_matches_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
 @my_matches_blp.response(200, s.MatchMyMatchesSchema)
-def my_matches():
-    """The caller's rating and finished matches, newest first."""
+def my_matches(query):
+    """A page of the caller's finished matches, newest first, and their rating."""
     me_ = actor()
-    return {"rating": state.rating_view(me_), "matches": state.history(me_)}
+    page = paginate(state.finished_seats(me_), query)
+    return {**page, "items": [state.history_row(seat) for seat in page["items"]], "rating": state.rating_view(me_)}
 
 
 blueprints = [matches_blp, my_matches_blp]

@@ -1,6 +1,7 @@
 """marshmallow schemas of the quick-match API: input validation and output shape."""
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from learning.schemas import PageSchema
 from quizzes.schemas import OptionSchema
 
 from ..models import MATCH_MODES
@@ -143,6 +144,8 @@ class MatchHistoryItemSchema(Schema):
     earned_points = fields.Boolean()
 
 
-class MatchMyMatchesSchema(Schema):
+class MatchMyMatchesSchema(PageSchema):
+    """A page of the caller's finished matches, newest first, with their rating beside it."""
+
+    items = fields.List(fields.Nested(MatchHistoryItemSchema))
     rating = fields.Nested(MatchRatingSchema)
-    matches = fields.List(fields.Nested(MatchHistoryItemSchema))

@@ -112,13 +112,21 @@ def rating_view(member: Member) -> dict:
     return {"rating": round(row.rating), "games": row.games, "wins": row.wins}
 
 
+def finished_seats(member: Member):
+    """The member's seats in finished matches, newest first (a statement, for a page or a limit)."""
+    return (select(MatchPlayer).join(Match, Match.id == MatchPlayer.match_id)
+            .where(MatchPlayer.member_id == member.id, Match.state == "finished")
+            .order_by(Match.finished_at.desc(), Match.id.desc()))
+
+
+def history_row(seat: MatchPlayer) -> dict:
+    """One finished match as its player sees it: placing, score and rating change."""
+    return {"id": seat.match_id, "mode": seat.match.mode, "finished_at": seat.match.finished_at,
+            "players": len(seat.match.players), "placing": seat.placing, "score": seat.score,
+            "correct": seat.correct, "rating_change": round(seat.rating_after - seat.rating_before),
+            "left_reason": seat.left_reason, "earned_points": earns_points(seat)}
+
+
 def history(member: Member, limit: int = 30) -> list[dict]:
-    """The member's finished matches, newest first, with placing, score and rating change."""
-    seats = db.session.scalars(
-        select(MatchPlayer).join(Match, Match.id == MatchPlayer.match_id)
-        .where(MatchPlayer.member_id == member.id, Match.state == "finished")
-        .order_by(Match.finished_at.desc(), Match.id.desc()).limit(limit)).all()
-    return [{"id": s.match_id, "mode": s.match.mode, "finished_at": s.match.finished_at,
-             "players": len(s.match.players), "placing": s.placing, "score": s.score, "correct": s.correct,
-             "rating_change": round(s.rating_after - s.rating_before), "left_reason": s.left_reason,
-             "earned_points": earns_points(s)} for s in seats]
+    """The member's last finished matches, newest first (the match page's list)."""
+    return [history_row(s) for s in db.session.scalars(finished_seats(member).limit(limit))]

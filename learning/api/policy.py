@@ -9,6 +9,7 @@ from flask.views import MethodView
 from .. import schemas as s
 from ..auth import actor
 from ..services import policy as policy_service, scope
+from ..services.pagination import page_of
 from .base import ApiBlueprint
 
 policy_blp = ApiBlueprint("Policy", __name__, url_prefix="/api/v1",
@@ -44,13 +45,14 @@ def apply_preset(data, org_id):
 
 
 @policy_blp.route("/orgs/<int:org_id>/policy/history")
-@policy_blp.arguments(s.PolicyHistoryQuerySchema, location="query")
-@policy_blp.response(200, s.PolicyHistorySchema)
+@policy_blp.arguments(s.PolicyHistoryQuerySchema, location="query", error_status_code=400)
+@policy_blp.response(200, s.PolicyHistoryPageSchema)
 def policy_history(query, org_id):
-    """Every change of the policy at this org and above, with the value then in force here; ?format=xlsx."""
+    """A page of the changes of the policy at this org and above, oldest first, with the value then in force
+    here; ?format=xlsx for the whole history as a workbook."""
     org = scope.require_org(actor(), org_id, "policy.read")
     if query["format"] == "xlsx":
         return send_file(io.BytesIO(policy_service.export_xlsx(org)), as_attachment=True,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                          download_name=f"policy-{org.name}.xlsx")
-    return {"org_id": org.id, "changes": policy_service.history(org)}
+    return {"org_id": org.id, **page_of(policy_service.history(org), query)}

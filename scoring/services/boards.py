@@ -43,10 +43,11 @@ class LocalBoards:
                 if board is not None and member in board:
                     board[member] += delta
 
-    def top(self, key: str, limit: int) -> list[tuple[int, float]]:
+    def page(self, key: str, start: int, count: int) -> list[tuple[int, float]]:
+        """Members at places start .. start+count-1 (0-based), highest score first, ties by member id."""
         with self._lock:
             board = self._get(key) or {}
-            return sorted(board.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            return sorted(board.items(), key=lambda kv: (-kv[1], kv[0]))[start:start + count]
 
     def score(self, key: str, member: int) -> float | None:
         with self._lock:
@@ -99,10 +100,17 @@ class RedisBoards:
             pipe.zadd(key, {member: delta}, xx=True, incr=True)
         pipe.execute()
 
-    def top(self, key: str, limit: int) -> list[tuple[int, float]]:
-        rows = [(int(m), s) for m, s in self.r.zrevrangebyscore(key, "+inf", "-inf", start=0, num=limit + 200,
-                                                                  withscores=True) if int(m) >= 0]
-        return sorted(rows, key=lambda kv: (-kv[1], kv[0]))[:limit]
+    def page(self, key: str, start: int, count: int) -> list[tuple[int, float]]:
+        """`LocalBoards.page` on a sorted set: ZREVRANGE start..stop gives the page's score span; ties are
+        ordered by member id (as locally), so every member in the span is read and the page cut from them."""
+        span = self.r.zrevrange(key, start, start + count - 1, withscores=True)
+        if not span:
+            return []
+        high, low = span[0][1], span[-1][1]
+        above = self.r.zcount(key, f"({high}", "+inf")
+        rows = sorted(((int(m), s) for m, s in self.r.zrevrangebyscore(key, high, low, withscores=True)),
+                      key=lambda kv: (-kv[1], kv[0]))
+        return [(m, s) for m, s in rows[start - above:start - above + count] if m >= 0]
 
     def score(self, key: str, member: int) -> float | None:
         return self.r.zscore(key, member)

@@ -103,36 +103,37 @@ def visibility(caller: Member, org: Org) -> str:
     raise Forbidden("Rankings are not shown in this organisation (its policy hides them).")
 
 
-def _ranked(rows: list[tuple[int, float]], above_first: int) -> list[tuple[int, int, float]]:
-    """(rank, id, score) with competition ranking: equal scores share a rank (1, 2, 2, 4)."""
+def _ranked(rows: list[tuple[int, float]], start: int = 0, first_rank: int = 1) -> list[tuple[int, int, float]]:
+    """(rank, id, score) with competition ranking: equal scores share a rank (1, 2, 2, 4). `rows` are the
+    places from `start` (0-based) on; the first shares `first_rank` with any tie on the page before."""
     out = []
     for i, (ident, score) in enumerate(rows):
-        if i and score == rows[i - 1][1]:
-            rank = out[-1][0]
-        else:
-            rank = (above_first + i + 1) if i == 0 else i + 1 + above_first
+        rank = out[-1][0] if i and score == rows[i - 1][1] else (first_rank if i == 0 else start + i + 1)
         out.append((rank, ident, score))
     return out
 
 
-def member_ranking(caller: Member, org: Org, period: Period, limit: int = 50) -> dict:
-    """Members of an org's subtree by points in a period, with the caller's own place."""
+def member_ranking(caller: Member, org: Org, period: Period, page: int = 1, per_page: int = 50) -> dict:
+    """One page of the members of an org's subtree by points in a period (the API's page envelope), with
+    the caller's own place."""
     seen = visibility(caller, org)
     key = ensure_board(org, period)
     store = boards()
     items = []
     if seen == "full":
-        top = store.top(key, limit)
-        names = _member_names([m for m, _ in top])
+        start = (page - 1) * per_page
+        rows = store.page(key, start, per_page)
+        names = _member_names([m for m, _ in rows])
+        first_rank = store.count_above(key, rows[0][1]) + 1 if rows else 1
         items = [{"rank": rank, "member_id": m, "name": names.get(m, ("", ""))[0],
                   "org_name": names.get(m, ("", ""))[1], "points": int(score)}
-                 for rank, m, score in _ranked(top, 0)]
+                 for rank, m, score in _ranked(rows, start, first_rank)]
     me = None
     mine = store.score(key, caller.id)
     if mine is not None:
         me = {"member_id": caller.id, "rank": store.count_above(key, mine) + 1, "points": int(mine)}
     return {"org_id": org.id, "of": "members", "period": _period_json(period), "visibility": seen,
-            "total": store.size(key), "items": items, "me": me}
+            "items": items, "total": store.size(key), "page": page, "per_page": per_page, "me": me}
 
 
 def _member_names(ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -208,7 +209,7 @@ def branch_ranking(caller: Member, org: Org, period: Period) -> dict:
         for f in ("points_per_member", "participation", "shrunk_points_per_member", "shrunk_participation"):
             s[f] = round(s[f], 3)
     ordered = sorted(stats, key=lambda s: (-s["score"], s["name"], s["org_id"]))
-    ranked = _ranked([(s["org_id"], s["score"]) for s in ordered], 0)
+    ranked = _ranked([(s["org_id"], s["score"]) for s in ordered])
     for (rank, _, _), s in zip(ranked, ordered):
         s["rank"] = rank
     mine = next((s for s in ordered if caller.org.path.startswith(

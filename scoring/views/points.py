@@ -63,7 +63,7 @@ def rankings():
         if of == "branches":
             board = ranking_service.branch_ranking(actor(), org, period)
         else:
-            board = ranking_service.member_ranking(actor(), org, period, limit=100)
+            board = ranking_service.member_ranking(actor(), org, period, per_page=100)
     except DomainError as exc:
         error, period = _(exc.message), None
     return render_template("scoring/rankings.html", org=org, options=options, of=of, board=board,

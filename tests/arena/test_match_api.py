@@ -93,7 +93,7 @@ def test_two_players_play_five_questions_and_see_result_and_rating_change(client
     assert db.session.get(ArenaRating, group[0][0].id).rating == 1216.0
     mine = client.get("/api/v1/me/arena/matches", headers=group[0][1]).get_json()
     assert mine["rating"] == {"rating": 1216, "games": 1, "wins": 1}
-    assert [m["id"] for m in mine["matches"]] == [match_id]
+    assert [m["id"] for m in mine["items"]] == [match_id] and (mine["total"], mine["page"]) == (1, 1)
 
 
 def test_every_answer_and_result_is_a_learning_record_without_the_answer_key(client, db, tree, bank):

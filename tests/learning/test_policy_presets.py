@@ -144,15 +144,19 @@ def test_the_history_shows_who_changed_what_and_the_value_then_in_force(client, 
                json={"values": {"ranking_visibility": "hidden"}})
     client.put(f"/api/v1/orgs/{tree.branch1.id}/policy", headers=headers, json={"clear": ["ranking_visibility"]})
     body = client.get(f"/api/v1/orgs/{tree.group1.id}/policy/history", headers=headers).get_json()
-    rows = [(c["org_id"], c["key"], c["new"], c["in_force_here"]) for c in body["changes"]
+    rows = [(c["org_id"], c["key"], c["new"], c["in_force_here"]) for c in body["items"]
             if c["key"] in ("", "ranking_visibility")]
     assert rows == [(tree.committee.id, "ranking_visibility", "仅本人名次", "仅本人名次"),
                     (tree.committee.id, "", "减负 2024", "减负 2024"),
                     (tree.branch1.id, "ranking_visibility", HIDDEN, HIDDEN),
                     (tree.branch1.id, "ranking_visibility", "沿用上级", "仅本人名次")]
-    assert {c["by"] for c in body["changes"]} == {member.name}
+    assert {c["by"] for c in body["items"]} == {member.name}
+    paged = [client.get(f"/api/v1/orgs/{tree.group1.id}/policy/history", query_string={"page": p, "per_page": 2},
+                        headers=headers).get_json() for p in range(1, -(-body["total"] // 2) + 1)]
+    assert [c["id"] for page in paged for c in page["items"]] == [c["id"] for c in body["items"]]
+    assert {(page["org_id"], page["total"], page["per_page"]) for page in paged} == {(tree.group1.id, body["total"], 2)}
     other = client.get(f"/api/v1/orgs/{tree.branch3.id}/policy/history", headers=headers).get_json()
-    assert {c["org_id"] for c in other["changes"]} == {tree.committee.id}  # branch1's change is not branch3's
+    assert {c["org_id"] for c in other["items"]} == {tree.committee.id}  # branch1's change is not branch3's
 
 
 def test_the_history_export_is_a_workbook_of_the_changes_and_the_policy_in_force(client, tree, admin):
@@ -169,7 +173,7 @@ def test_the_history_export_is_a_workbook_of_the_changes_and_the_policy_in_force
     assert online[1] == "测试县委" and online[5] == "否" and online[6] == "是" and online[8] == member.name
     in_force = {r[1]: r for r in book["当前生效"].iter_rows(min_row=2, values_only=True)}
     assert in_force["rankings_enabled"][2] == "否" and in_force["rankings_enabled"][4] == "测试县委"
-    assert_error(client.get(f"/api/v1/orgs/{tree.branch1.id}/policy/history?format=pdf", headers=headers), 422)
+    assert_error(client.get(f"/api/v1/orgs/{tree.branch1.id}/policy/history?format=pdf", headers=headers), 400)
 
 
 def test_the_policy_at_a_past_moment_is_replayed_from_the_changes(tree):

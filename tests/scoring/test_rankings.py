@@ -30,6 +30,28 @@ def test_members_are_ranked_by_points_with_ties_sharing_a_rank(client, db, tree,
     assert ranked == [(1, 9), (2, 5), (2, 5), (4, 1)]
 
 
+def test_a_later_page_continues_the_ranks_and_a_tie_across_the_break_shares_its_rank(client, db, tree, login_as):
+    _admin, members = _setup(db, tree, [9, 5, 5, 5, 1])
+    _reviewer, headers = login_as("reviewer", tree.branch1)
+    url = f"/api/v1/orgs/{tree.branch1.id}/rankings"
+    pages = [client.get(url, query_string={"period": "week", "page": p, "per_page": 2}, headers=headers).get_json()
+             for p in (1, 2, 3, 4)]
+    scored = [(i["rank"], i["points"], i["member_id"]) for body in pages for i in body["items"] if i["points"]]
+    assert [(rank, points) for rank, points, _ in scored] == [(1, 9), (2, 5), (2, 5), (2, 5), (5, 1)]
+    assert len({m for _, _, m in scored}) == 5  # no member twice, none lost at a page break
+    # the admin who gave the points and the reviewer hold 0 and close the ranking, tied at place 6
+    assert [(i["rank"], i["points"]) for i in pages[3]["items"]] == [(6, 0)] and pages[2]["items"][-1]["rank"] == 6
+    assert [(b["page"], b["per_page"], b["total"]) for b in pages] == [(p, 2, 7) for p in (1, 2, 3, 4)]
+    assert all(b["me"] is not None and b["period"]["kind"] == "week" for b in pages)
+
+
+def test_a_page_past_the_end_of_a_ranking_is_empty_with_the_total(client, db, tree, login_as):
+    _setup(db, tree, [3, 2])
+    _reviewer, headers = login_as("reviewer", tree.branch1)
+    body = client.get(f"/api/v1/orgs/{tree.branch1.id}/rankings?page=50&per_page=10", headers=headers).get_json()
+    assert (body["items"], body["total"], body["page"]) == ([], 4, 50)  # the two, the admin and the reviewer
+
+
 def test_own_rank_policy_shows_a_member_only_their_place(client, db, tree):
     from tests.factories import bearer
 
@@ -37,6 +59,7 @@ def test_own_rank_policy_shows_a_member_only_their_place(client, db, tree):
     body = client.get(f"/api/v1/orgs/{tree.branch1.id}/rankings", headers=bearer(members[0])).get_json()
     assert body["visibility"] == "own" and body["items"] == []
     assert (body["me"]["rank"], body["me"]["points"]) == (2, 5)
+    assert body["total"] == 4  # the whole ranking is counted, though only the caller's place is shown
 
 
 def test_public_policy_shows_members_the_table(client, db, tree):
@@ -123,6 +146,9 @@ def test_a_tiny_branch_with_high_scores_does_not_top_a_large_active_one(client, 
     assert body["items"][0]["org_id"] == big[24].id
     assert by_id[tiny.id]["shrunk_points_per_member"] < by_id[big[24].id]["shrunk_points_per_member"]
     assert body["method"]["k_points"] > 1
+    second = client.get(f"/api/v1/orgs/{parent.id}/rankings?of=branches&page=2&per_page=2", headers=headers).get_json()
+    assert [i["org_id"] for i in second["items"]] == [i["org_id"] for i in body["items"][2:4]]
+    assert (second["total"], second["page"], second["per_page"]) == (6, 2, 2) and second["method"] == body["method"]
 
 
 def test_shrinkage_weight_is_zero_when_branches_truly_differ():
