@@ -2,8 +2,9 @@
 
 Figures come from the `member_day_stats` rollup and `report_org_kp_day`; only task
 completion reads `assigned`/`completed` records, counted in SQL (`task_sql`, checked equal to
-`task_rows`, the Python pass over the same records through the one outcome rule). Members count where their records were
-written (the org at that time), so transfers do not move history between branches.
+`task_rows`, the Python pass over the same records through the one outcome rule). Members count
+where their records were written (the org at that time), so transfers do not move history between
+branches.
 """
 from __future__ import annotations
 

@@ -201,7 +201,7 @@ def member_task_counts(org: Org, period: Period, member_ids: list[int] | None = 
 
 
 def outcome_rows(org: Org, period: Period, member_ids: list[int] | None = None) -> list[dict]:
-    """Each (member, task) with its flags, as `task_rows` gives them (for comparison and exports)."""
+    """Each (member, task) with its flags, as `task_rows` gives them (what the tests compare)."""
     o = outcomes(org, period, member_ids)
     if o is None:
         return []
