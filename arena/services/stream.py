@@ -39,12 +39,13 @@ class _Channel:
         self.down = False
         #: the latest snapshot built in this process, good until the next message on the channel (any change
         #: to the event, in any process, is followed by one): a crowd connecting at once costs one snapshot
-        self.snapshot: tuple[int, str, str] | None = None
+        self.snapshot: tuple[int, bytes, bytes, str] | None = None
         self.generation = 0
         self.building = threading.Lock()  # one snapshot build at a time: a crowd waits for it, not the pool
 
     def broadcast(self, message: dict) -> None:
-        """Hand the message to every open stream, serialised once for all of them (not once per stream)."""
+        """Hand the message to every open stream, serialised and encoded once for all of them: every stream
+        writes the same bytes (not a copy of its own)."""
         self.generation += 1
         self.snapshot = None
         item = (message, format_sse(message))
@@ -53,9 +54,10 @@ class _Channel:
 
 
 class _Ready(dict):
-    """A message whose SSE frame is already made (a snapshot from the channel's cache)."""
+    """A message whose SSE frame is already made (a snapshot from the channel's cache): a short head made for
+    this viewer (its `server_now`) and the body, the same bytes for every viewer of the channel."""
 
-    frame = ""
+    chunks: tuple[bytes, ...] = ()
 
 
 class Hub:
@@ -194,12 +196,17 @@ def init_opening_gate(app: Flask) -> None:
 STREAM_ENDPOINT = "Arenas.event_stream"
 
 
-def format_sse(message: dict) -> str:
-    """One SSE frame; numbered stream events carry their seq as the id, so reconnects resume after it."""
+def format_sse(message: dict) -> bytes:
+    """One SSE frame, encoded; numbered stream events carry their seq as the id, so reconnects resume after it."""
     if isinstance(message, _Ready):
-        return message.frame
+        return b"".join(message.chunks)
     head = f"id: {message['seq']}\n" if "seq" in message else ""
-    return f"{head}data: {json.dumps(message, ensure_ascii=False, separators=(',', ':'))}\n\n"
+    return f"{head}data: {json.dumps(message, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+
+
+def _pieces(message: dict):
+    """The frame as it is written: a cached snapshot in its pieces (the shared body is not copied per viewer)."""
+    return message.chunks if isinstance(message, _Ready) else (format_sse(message),)
 
 
 STATE_KEY = '"state":{'
@@ -239,19 +246,21 @@ def cached_snapshot(app: Flask, event_id: int) -> dict | None:
     return _frame(cached) if cached is not None else None
 
 
-def _build(event: ArenaEvent) -> tuple[int, str, str]:
+def _build(event: ArenaEvent) -> tuple[int, bytes, bytes, str]:
+    """(seq, the frame up to the state's first key, the rest of the frame, the event's status), encoded once."""
     state = live.public_state(event)
     del state["server_now"]
     body = json.dumps({"type": "snapshot", "seq": event.seq, "detail": {}, "state": state},
                       ensure_ascii=False, separators=(",", ":"))
-    return event.seq, body, state["event"]["status"]
-
-
-def _frame(cached: tuple[int, str, str]) -> dict:
-    seq, body, status = cached
     at = body.index(STATE_KEY) + len(STATE_KEY)  # type, seq and detail come first: the first match is the state
+    return event.seq, f"id: {event.seq}\ndata: {body[:at]}".encode(), f"{body[at:]}\n\n".encode(), \
+        state["event"]["status"]
+
+
+def _frame(cached: tuple[int, bytes, bytes, str]) -> dict:
+    seq, head, tail, status = cached
     message = _Ready(type="snapshot", seq=seq, state={"event": {"status": status}})
-    message.frame = f'id: {seq}\ndata: {body[:at]}"server_now":"{utcnow().isoformat()}",{body[at:]}\n\n'
+    message.chunks = (head + f'"server_now":"{utcnow().isoformat()}",'.encode(), tail)
     return message
 
 
@@ -288,22 +297,24 @@ def stream(app: Flask, event_id: int, last_seq: int | None):
     first = [cached] if cached is not None else catch_up(app, event_id, last_seq)
 
     def generate():
+        nonlocal first
         last = last_seq if last_seq is not None else -1
         try:
-            yield f"retry: {RETRY_MS}\n\n"
+            yield f"retry: {RETRY_MS}\n\n".encode()
             for message in first:
                 if "seq" not in message:  # the answers so far, after a replay
-                    yield format_sse(message)
+                    yield from _pieces(message)
                 elif message["seq"] > last or message["type"] == "snapshot":
                     last = message["seq"]
-                    yield format_sse(message)
+                    yield from _pieces(message)
             if any(_over(m) for m in first):
                 return
+            first = None  # an open stream keeps no frame of its own (it held a ~70-KB snapshot for its lifetime)
             while True:
                 try:
                     message, frame = q.get(timeout=KEEPALIVE_S)
                 except queue.Empty:
-                    yield ": keep-alive\n\n"
+                    yield b": keep-alive\n\n"
                     continue
                 kind, seq = message.get("type"), message.get("seq")
                 if seq is None:  # ticks, bus notices: not numbered, not replayed
@@ -320,10 +331,10 @@ def stream(app: Flask, event_id: int, last_seq: int | None):
                     continue
                 for missed in catch_up(app, event_id, last):  # a gap, or the bus came back
                     if "seq" not in missed:
-                        yield format_sse(missed)
+                        yield from _pieces(missed)
                     elif missed["seq"] > last or missed["type"] == "snapshot":
                         last = missed["seq"]
-                        yield format_sse(missed)
+                        yield from _pieces(missed)
                         if _over(missed):
                             return
         finally:
