@@ -10,7 +10,7 @@ import queue
 import threading
 import time
 
-from flask import Flask, g, request
+from flask import Flask
 
 from learning.errors import error_response
 from learning.events import bus as current_bus
@@ -19,6 +19,7 @@ from learning.timeutil import utcnow
 
 from ..models import ArenaEvent
 from . import live
+from .turns import Turns, take_turns
 
 KEEPALIVE_S = 15.0
 #: streams of one process that may be opening at once (each may use a pooled connection: the caller's token,
@@ -163,34 +164,14 @@ def hub(app: Flask) -> Hub:
 
 def init_opening_gate(app: Flask) -> None:
     """Let at most ARENA_STREAM_OPENINGS stream requests of this process be opening at a time: from before the
-    caller is authenticated (the first before_request hook) until the request context ends, which for a
-    stream is when its first frames are ready, before it streams. Idempotent."""
+    caller is authenticated until the request context ends, which for a stream is when its first frames are
+    ready, before it streams. Idempotent."""
     if "arena_openings" in app.extensions:
         return
-    app.extensions["arena_openings"] = threading.BoundedSemaphore(int(app.config.get("ARENA_STREAM_OPENINGS",
-                                                                                       OPENINGS)))
-
-    def wait_for_turn():
-        if request.endpoint != STREAM_ENDPOINT:
-            return None
-        gate = app.extensions["arena_openings"]
-        if not gate.acquire(timeout=float(app.config.get("ARENA_STREAM_OPENING_WAIT_S", OPENING_WAIT_S))):
-            # refused without looking the caller up (the message's language and the request log would ask who
-            # it is, a token query each: thousands of refusals then took the pool themselves)
-            g._login_user = app.login_manager.anonymous_user()
-            response, status = error_response(503, "busy", "Too many screens are connecting; try again shortly.")
-            response.headers["Retry-After"] = str(RETRY_MS // 1000)
-            return response, status
-        g.arena_opening = gate
-        return None
-
-    def end_turn(_exc=None):
-        gate = g.pop("arena_opening", None)
-        if gate is not None:
-            gate.release()
-
-    app.before_request_funcs.setdefault(None, []).insert(0, wait_for_turn)  # before the token is looked up
-    app.teardown_request(end_turn)
+    app.extensions["arena_openings"] = Turns(int(app.config.get("ARENA_STREAM_OPENINGS", OPENINGS)))
+    take_turns(app, lambda endpoint: app.extensions["arena_openings"] if endpoint == STREAM_ENDPOINT else None,
+               lambda: float(app.config.get("ARENA_STREAM_OPENING_WAIT_S", OPENING_WAIT_S)),
+               lambda: error_response(503, "busy", "Too many screens are connecting; try again shortly."))
 
 
 STREAM_ENDPOINT = "Arenas.event_stream"

@@ -30,6 +30,7 @@ TURN_WAIT_S = 300.0
 WRITE_ENDPOINTS = frozenset({"Arenas.control", "Arenas.buzz", "Arenas.stake", "Arenas.pass_question",
                              "Arenas.answer"})
 REACTION_ENDPOINTS = frozenset({"Arenas.react"})
+RETRY_AFTER_S = 2  # a refused page tries again (the stream's EventSource after its `retry`)
 
 
 class Turns:
@@ -41,8 +42,10 @@ class Turns:
         self._count = threading.Lock()
         self.waiting = 0
 
-    def take(self, timeout: float) -> bool:
-        """Wait for a turn (at most `timeout` seconds); whether one was taken."""
+    def acquire(self, blocking: bool = True, timeout: float | None = None) -> bool:
+        """Take a turn: at once if one is free (`blocking=False`), else wait at most `timeout` seconds."""
+        if not blocking:
+            return self._free.acquire(blocking=False)
         with self._count:
             self.waiting += 1
         try:
@@ -51,11 +54,7 @@ class Turns:
             with self._count:
                 self.waiting -= 1
 
-    def take_now(self) -> bool:
-        """A turn if one is free at once."""
-        return self._free.acquire(blocking=False)
-
-    def give_back(self) -> None:
+    def release(self) -> None:
         """End a turn."""
         self._free.release()
 
@@ -66,27 +65,22 @@ def received_at() -> datetime:
     return at or utcnow()
 
 
-def init_write_turns(app: Flask) -> None:
-    """Arena writes take a turn before the caller is looked up, and give it back when the request ends.
-    Idempotent (tests build many apps)."""
-    if "arena_writes" in app.extensions:
-        return
-    app.extensions["arena_writes"] = Turns(int(app.config.get("ARENA_WRITE_TURNS", WRITE_TURNS)))
-    app.extensions["arena_reactions"] = Turns(int(app.config.get("ARENA_REACTION_TURNS", REACTION_TURNS)))
+def take_turns(app: Flask, pick, wait_s, refuse) -> None:
+    """Requests for which `pick(endpoint)` names their Turns take one before anything else of the request runs
+    (even the caller's token lookup) and give it back when the request context ends. One that waited `wait_s()`
+    seconds in vain gets `refuse()` (a 503) with Retry-After, without looking the caller up: the message's
+    language and the request log would ask who it is, a token query each, and thousands of refusals then took
+    the pool themselves."""
 
     def wait_for_turn():
-        endpoint = request.endpoint
-        if endpoint in WRITE_ENDPOINTS:
-            turns = app.extensions["arena_writes"]
-        elif endpoint in REACTION_ENDPOINTS:
-            turns = app.extensions["arena_reactions"]
-        else:
+        turns = pick(request.endpoint)
+        if turns is None:
             return None
         g.arena_received_at = utcnow()
-        if not turns.take(float(app.config.get("ARENA_TURN_WAIT_S", TURN_WAIT_S))):
-            g._login_user = app.login_manager.anonymous_user()  # refused without a query (see the stream gate)
-            response, status = error_response(503, "busy", "The arena is busy; try again shortly.")
-            response.headers["Retry-After"] = "2"
+        if not turns.acquire(timeout=wait_s()):
+            g._login_user = app.login_manager.anonymous_user()
+            response, status = refuse()
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
             return response, status
         g.arena_turn = turns
         return None
@@ -94,7 +88,24 @@ def init_write_turns(app: Flask) -> None:
     def end_turn(_exc=None):
         turns = g.pop("arena_turn", None)
         if turns is not None:
-            turns.give_back()
+            turns.release()
 
-    app.before_request_funcs.setdefault(None, []).insert(0, wait_for_turn)  # before the token is looked up
+    app.before_request_funcs.setdefault(None, []).insert(0, wait_for_turn)
     app.teardown_request(end_turn)
+
+
+def init_write_turns(app: Flask) -> None:
+    """Arena writes (and, apart, reactions) take turns below the database pool; idempotent (tests build many
+    apps)."""
+    if "arena_writes" in app.extensions:
+        return
+    app.extensions["arena_writes"] = Turns(int(app.config.get("ARENA_WRITE_TURNS", WRITE_TURNS)))
+    app.extensions["arena_reactions"] = Turns(int(app.config.get("ARENA_REACTION_TURNS", REACTION_TURNS)))
+
+    def pick(endpoint):
+        if endpoint in WRITE_ENDPOINTS:
+            return app.extensions["arena_writes"]
+        return app.extensions["arena_reactions"] if endpoint in REACTION_ENDPOINTS else None
+
+    take_turns(app, pick, lambda: float(app.config.get("ARENA_TURN_WAIT_S", TURN_WAIT_S)),
+               lambda: error_response(503, "busy", "The arena is busy; try again shortly."))

@@ -110,7 +110,7 @@ def test_more_answers_at_once_than_the_pool_has_connections_are_all_taken(app, c
 def test_an_answer_that_waited_its_turn_while_the_host_locked_counts_from_its_arrival(app, client, tree, turns):
     event_id, host_id, heads, slot_id = _speed_event(tree.branch1, 2)
     queue = turns(1)
-    assert queue.take_now()  # the only turn is busy: the answer below waits for it
+    assert queue.acquire(blocking=False)  # the only turn is busy: the answer below waits for it
     _release_test_session()
     result = {}
 
@@ -127,7 +127,7 @@ def test_an_answer_that_waited_its_turn_while_the_host_locked_counts_from_its_ar
         referee.control(db.session.get(Member, host_id), db.session.get(ArenaEvent, event_id), "lock")  # the host locks meanwhile
         db.session.commit()
     finally:
-        queue.give_back()
+        queue.release()
         waiting.join(60)
     status, body = result["response"]
     assert status == 201, body
@@ -143,7 +143,7 @@ def test_an_answer_that_waited_its_turn_while_the_host_locked_counts_from_its_ar
 def test_an_answer_refused_after_waiting_too_long_says_busy_without_a_query(app, client, tree, turns):
     event_id, _, heads, slot_id = _speed_event(tree.branch1, 2)
     queue = turns(1)
-    assert queue.take_now()
+    assert queue.acquire(blocking=False)
     saved = app.config.get("ARENA_TURN_WAIT_S")
     app.config["ARENA_TURN_WAIT_S"] = 0.01
     _release_test_session()
@@ -158,7 +158,7 @@ def test_an_answer_refused_after_waiting_too_long_says_busy_without_a_query(app,
                            headers=heads[0])
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", count)
-        queue.give_back()
+        queue.release()
         app.config["ARENA_TURN_WAIT_S"] = saved if saved is not None else 300.0
     assert busy.status_code == 503 and busy.get_json() == {"code": "busy", "message": "擂台繁忙，请稍后重试。"}
     assert busy.headers["Retry-After"] == "2"
@@ -166,5 +166,5 @@ def test_an_answer_refused_after_waiting_too_long_says_busy_without_a_query(app,
     again = client.post(f"/api/v1/arenas/{event_id}/answers", json={"slot_id": slot_id, "response": ["A"]},
                         headers=heads[0])
     assert again.status_code == 201, again.get_json()  # the refused one gave back no turn it did not hold
-    assert queue.take_now() and queue.take_now() is False  # and every turn came back
-    queue.give_back()
+    assert queue.acquire(blocking=False) and queue.acquire(blocking=False) is False  # and every turn came back
+    queue.release()
