@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from learning.fields import Day, Id, Moment
-from learning.schemas import page_schema
+from learning.schemas import PageQuerySchema, page_schema
 
 from .models import KINDS, LEVELS, PHASES
 
@@ -227,7 +227,9 @@ class BranchReviewSchema(Schema):
     comment = fields.String(allow_none=True)
 
 
-class OverviewQuerySchema(Schema):
+class OverviewQuerySchema(PageQuerySchema):
+    """A year of the committee's overview, a page at a time (`format=xlsx`: the whole year in one file)."""
+
     year = fields.Integer(load_default=None, validate=validate.Range(min=2000, max=2100))
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "xlsx")))
 
@@ -259,3 +261,9 @@ class OverviewRowSchema(Schema):
 
 
 CampaignPageSchema = page_schema(CampaignSchema)
+ResultRowPageSchema = page_schema(ResultRowSchema)
+DeterminationPageSchema = page_schema(DeterminationSchema)
+PublishedPageSchema = page_schema(PublishedSchema)
+ObjectionPageSchema = page_schema(ObjectionSchema)
+RectificationPageSchema = page_schema(RectificationSchema)
+OverviewRowPageSchema = page_schema(OverviewRowSchema)

@@ -173,10 +173,14 @@ class RecordSchema(Schema):
     source = fields.String()
 
 
-class PeriodQuerySchema(Schema):
+class RecordQuerySchema(PageQuerySchema):
+    """A member's records between `from` and `to`, a page at a time (it took `limit` before issue 10.4)."""
+
     start = Moment(data_key="from", load_default=None)
     end = Moment(data_key="to", load_default=None)
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+RecordPageSchema = page_schema(RecordSchema)
 
 
 class PolicyKeySchema(Schema):
@@ -303,7 +307,7 @@ class GrantCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
 
 
-class RoleQuerySchema(Schema):
+class RoleQuerySchema(PageQuerySchema):
     subtree = fields.Boolean(load_default=False, metadata={"description": "include grants below this org"})
 
 
@@ -358,3 +362,9 @@ class ImportRejectedSchema(Schema):
 
 class TemplateQuerySchema(Schema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(("xlsx", "csv")))
+
+
+# Pages of the core lists (issue 10.4: one envelope everywhere).
+OrgPageSchema = page_schema(OrgSchema)
+HistoryPageSchema = page_schema(HistorySchema)
+GrantPageSchema = page_schema(GrantSchema)

@@ -1,7 +1,7 @@
 """Results, determinations, publication, objections, rectification and branch reviews."""
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -10,7 +10,9 @@ from learning.auth import actor
 from learning.errors import NotFound
 from learning.extensions import db
 from learning.models import Org
+from learning.schemas import PageQuerySchema
 from learning.services import scope
+from learning.services.pagination import page_of, paginate, refuse_old_paging
 from learning.timeutil import local_day, utcnow
 
 from .. import schemas as s
@@ -31,20 +33,24 @@ def _row(model, row_id: int, what: str):
 
 
 @blp.route("/appraisals/<int:campaign_id>/results")
-@blp.response(200, s.ResultRowSchema(many=True))
-def results(campaign_id):
-    """Per subject side by side (after the ballots close): tally, shares, self-rating, learning figures."""
-    return det_service.results(load(campaign_id, "appraisal.read"))
+@blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@blp.response(200, s.ResultRowPageSchema)
+def results(query, campaign_id):
+    """Per subject side by side (after the ballots close): tally, shares, self-rating, learning figures; a page."""
+    refuse_old_paging(request.args)
+    return page_of(det_service.results(load(campaign_id, "appraisal.read")), query)
 
 
 @blp.route("/appraisals/<int:campaign_id>/determinations")
 class Determinations(MethodView):
-    @blp.response(200, s.DeterminationSchema(many=True))
-    def get(self, campaign_id):
-        """The levels determined so far, with their approval state."""
+    @blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, s.DeterminationPageSchema)
+    def get(self, query, campaign_id):
+        """The levels determined so far, with their approval state; a page."""
+        refuse_old_paging(request.args)
         campaign = load(campaign_id, "appraisal.read")
-        return list(db.session.scalars(select(Determination).where(Determination.campaign_id == campaign.id)
-                                       .order_by(Determination.subject_id)))
+        return paginate(select(Determination).where(Determination.campaign_id == campaign.id)
+                        .order_by(Determination.subject_id, Determination.id), query)
 
     @blp.arguments(s.DeterminationsInSchema)
     @blp.response(200, s.DeterminationSchema(many=True))
@@ -73,24 +79,28 @@ def my_result(campaign_id):
 
 
 @blp.route("/appraisals/<int:campaign_id>/published")
-@blp.response(200, s.PublishedSchema(many=True))
-def published(campaign_id):
-    """The published list (公示): for the branch during the objection period."""
+@blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@blp.response(200, s.PublishedPageSchema)
+def published(query, campaign_id):
+    """The published list (公示): for the branch during the objection period; a page."""
+    refuse_old_paging(request.args)
     campaign, me = load(campaign_id, TAKE_OR_READ), actor()
     manager = scope.holds(me, "appraisal.read", db.session.get(Org, campaign.org_id))
-    return det_service.published_list(campaign, me, manager)
+    return page_of(det_service.published_list(campaign, me, manager), query)
 
 
 @blp.route("/appraisals/<int:campaign_id>/objections")
 class Objections(MethodView):
-    @blp.response(200, s.ObjectionSchema(many=True))
-    def get(self, campaign_id):
-        """Objections and answers (the branch sees all; a member sees their own)."""
+    @blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, s.ObjectionPageSchema)
+    def get(self, query, campaign_id):
+        """Objections and answers (the branch sees all; a member sees their own); a page."""
+        refuse_old_paging(request.args)
         campaign, me = load(campaign_id, TAKE_OR_READ), actor()
-        query = select(Objection).where(Objection.campaign_id == campaign.id).order_by(Objection.id)
+        stmt = select(Objection).where(Objection.campaign_id == campaign.id).order_by(Objection.id)
         if not scope.holds(me, "appraisal.read", db.session.get(Org, campaign.org_id)):
-            query = query.where(Objection.member_id == me.id)
-        return list(db.session.scalars(query))
+            stmt = stmt.where(Objection.member_id == me.id)
+        return paginate(stmt, query)
 
     @blp.arguments(s.ObjectionInSchema)
     @blp.response(201, s.ObjectionSchema)
@@ -113,12 +123,14 @@ def answer(data, objection_id):
 
 @blp.route("/appraisals/<int:campaign_id>/rectifications")
 class Rectifications(MethodView):
-    @blp.response(200, s.RectificationSchema(many=True))
-    def get(self, campaign_id):
-        """The campaign's rectification items (整改事项)."""
+    @blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @blp.response(200, s.RectificationPageSchema)
+    def get(self, query, campaign_id):
+        """The campaign's rectification items (整改事项), by deadline; a page."""
+        refuse_old_paging(request.args)
         campaign = load(campaign_id, "appraisal.read")
-        return list(db.session.scalars(select(Rectification).where(Rectification.campaign_id == campaign.id)
-                                       .order_by(Rectification.deadline, Rectification.id)))
+        return paginate(select(Rectification).where(Rectification.campaign_id == campaign.id)
+                        .order_by(Rectification.deadline, Rectification.id), query)
 
     @blp.arguments(s.RectificationInSchema)
     @blp.response(201, s.RectificationSchema)
@@ -191,17 +203,20 @@ def export(query, campaign_id):
 
 
 @blp.route("/orgs/<int:org_id>/appraisal-overview")
-@blp.arguments(s.OverviewQuerySchema, location="query")
-@blp.response(200, s.OverviewRowSchema(many=True))
+@blp.arguments(s.OverviewQuerySchema, location="query", error_status_code=400)
+@blp.response(200, s.OverviewRowPageSchema)
 def overview(query, org_id):
-    """The committee's view: every campaign of the year below it, participation by phase, levels (`format=xlsx`)."""
+    """The committee's view: every campaign of the year below it, participation by phase, levels; a page of
+    campaigns (`format=xlsx`: the whole year in one workbook, unpaged)."""
+    refuse_old_paging(request.args)
     if org_id > MAX_ID:
         raise NotFound("Organisation not found.")
     org = scope.require_org(actor(), org_id, "appraisal.read")
-    rows = exports.overview(org, query["year"] or local_day(utcnow()).year)
+    year = query["year"] or local_day(utcnow()).year
     if query["format"] == "xlsx":
-        return _file(exports.overview_xlsx(rows), XLSX, f"appraisal-overview-{org.id}.xlsx")
-    return rows
+        return _file(exports.overview_xlsx(exports.overview(org, year)), XLSX, f"appraisal-overview-{org.id}.xlsx")
+    page = paginate(exports.overview_select(org, year), query)
+    return {**page, "items": exports.overview_rows(page["items"])}
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

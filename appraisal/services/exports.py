@@ -48,10 +48,19 @@ def determination_pdf(campaign: Campaign) -> bytes:
     return write_pdf(html, [stylesheet(PDF_CSS)])
 
 
+def overview_select(org: Org, year: int):
+    """The statement of every campaign of the year in a subtree, by org then campaign."""
+    return select(Campaign).join(Org, Org.id == Campaign.org_id).where(
+        Org.path.startswith(org.path, autoescape=True), Campaign.year == year).order_by(Org.path, Campaign.id)
+
+
 def overview(org: Org, year: int) -> list[dict]:
     """Every campaign of the year in a subtree: phase, participation by ballot phase, levels determined."""
-    campaigns = db.session.scalars(select(Campaign).join(Org, Org.id == Campaign.org_id).where(
-        Org.path.startswith(org.path, autoescape=True), Campaign.year == year).order_by(Org.path, Campaign.id))
+    return overview_rows(db.session.scalars(overview_select(org, year)))
+
+
+def overview_rows(campaigns) -> list[dict]:
+    """The overview's row of each campaign: phase, participation by ballot phase, levels determined."""
     out = []
     for c in campaigns:
         target = db.session.get(Org, c.org_id)

@@ -1,6 +1,7 @@
 """Member endpoints: list, create, edit, (de)activate, transfer, history, learning records."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -11,7 +12,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..models import LearningRecord, Member, Org
 from ..services import activation, members as member_service, scope
-from ..services.pagination import paginate
+from ..services.pagination import paginate, refuse_old_paging
 from ..services.records import shown_result
 from ..timeutil import as_utc
 from .base import ApiBlueprint
@@ -88,17 +89,21 @@ def transfer_member(data, member_id):
 
 
 @members_blp.route("/<int:member_id>/history")
-@members_blp.response(200, s.HistorySchema(many=True))
-def member_history(member_id):
-    """Where a member belonged, and when."""
-    return member_service.history(scope.require_member(actor(), member_id))
+@members_blp.arguments(s.PageQuerySchema, location="query", error_status_code=400)
+@members_blp.response(200, s.HistoryPageSchema)
+def member_history(query, member_id):
+    """Where a member belonged, and when, oldest first; a page."""
+    refuse_old_paging(request.args)
+    return paginate(member_service.history_select(scope.require_member(actor(), member_id)), query)
 
 
 @members_blp.route("/<int:member_id>/records")
-@members_blp.arguments(s.PeriodQuerySchema, location="query")
-@members_blp.response(200, s.RecordSchema(many=True))
+@members_blp.arguments(s.RecordQuerySchema, location="query", error_status_code=400)
+@members_blp.response(200, s.RecordPageSchema)
 def member_records(query, member_id):
-    """A member's learning records, newest first, optionally between `from` and `to`."""
+    """A member's learning records, newest first, optionally between `from` and `to`; a page (`limit` is
+    refused: use page and per_page)."""
+    refuse_old_paging(request.args)
     me_ = actor()
     member = scope.require_member(me_, member_id, "record.read")
     start, end = (as_utc(query[k]) if query[k] else None for k in ("start", "end"))  # naive means UTC
@@ -109,8 +114,9 @@ def member_records(query, member_id):
         stmt = stmt.where(LearningRecord.occurred_at >= start)
     if end:
         stmt = stmt.where(LearningRecord.occurred_at <= end)
-    rows = db.session.scalars(stmt.order_by(LearningRecord.occurred_at.desc()).limit(query["limit"])).all()
-    return [{c: getattr(rec, c) for c in RECORD_FIELDS} | {"result": shown_result(rec, me_)} for rec in rows]
+    page = paginate(stmt.order_by(LearningRecord.occurred_at.desc(), LearningRecord.id.desc()), query)
+    return {**page, "items": [{c: getattr(rec, c) for c in RECORD_FIELDS} | {"result": shown_result(rec, me_)}
+                              for rec in page["items"]]}
 
 
 @members_blp.route("/<int:member_id>/activation-code", methods=["POST"])

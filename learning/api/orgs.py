@@ -1,6 +1,7 @@
 """Org tree endpoints: list, create, rename, move, close, children, subtree, members."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 
@@ -10,6 +11,7 @@ from ..errors import Invalid
 from ..extensions import db
 from ..models import Org
 from ..services import orgs as org_service, scope
+from ..services.pagination import paginate, refuse_old_paging
 from .base import ApiBlueprint
 from .members import member_page
 
@@ -18,10 +20,12 @@ orgs_blp = ApiBlueprint("Orgs", __name__, url_prefix="/api/v1/orgs", description
 
 @orgs_blp.route("")
 class OrgList(MethodView):
-    @orgs_blp.response(200, s.OrgSchema(many=True))
-    def get(self):
-        """Orgs in the caller's scope, top-down."""
-        return db.session.scalars(scope.scoped_orgs(actor(), "org.read").order_by(Org.path)).all()
+    @orgs_blp.arguments(s.PageQuerySchema, location="query", error_status_code=400)
+    @orgs_blp.response(200, s.OrgPageSchema)
+    def get(self, query):
+        """Orgs in the caller's scope, top-down; a page."""
+        refuse_old_paging(request.args)
+        return paginate(scope.scoped_orgs(actor(), "org.read").order_by(Org.path, Org.id), query)
 
     @orgs_blp.arguments(s.OrgSchema)
     @orgs_blp.response(201, s.OrgSchema)
@@ -68,10 +72,12 @@ class OrgItem(MethodView):
 
 
 @orgs_blp.route("/<int:org_id>/children")
-@orgs_blp.response(200, s.OrgSchema(many=True))
-def org_children(org_id):
-    """Direct children of an org."""
-    return org_service.children(scope.require_org(actor(), org_id, "org.read"))
+@orgs_blp.arguments(s.PageQuerySchema, location="query", error_status_code=400)
+@orgs_blp.response(200, s.OrgPageSchema)
+def org_children(query, org_id):
+    """Direct children of an org, open ones first; a page."""
+    refuse_old_paging(request.args)
+    return paginate(org_service.children_select(scope.require_org(actor(), org_id, "org.read")), query)
 
 
 @orgs_blp.route("/<int:org_id>/tree")

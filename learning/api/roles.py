@@ -1,11 +1,13 @@
 """Role grant endpoints: who holds which role at an org; grant and revoke (admins only)."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 
 from .. import schemas as s
 from ..auth import actor
 from ..services import roles as role_service, scope
+from ..services.pagination import paginate, refuse_old_paging
 from .base import ApiBlueprint
 
 roles_blp = ApiBlueprint("Roles", __name__, url_prefix="/api/v1", description="Roles granted on the org tree")
@@ -13,12 +15,13 @@ roles_blp = ApiBlueprint("Roles", __name__, url_prefix="/api/v1", description="R
 
 @roles_blp.route("/orgs/<int:org_id>/roles")
 class OrgRoles(MethodView):
-    @roles_blp.arguments(s.RoleQuerySchema, location="query")
-    @roles_blp.response(200, s.GrantSchema(many=True))
+    @roles_blp.arguments(s.RoleQuerySchema, location="query", error_status_code=400)
+    @roles_blp.response(200, s.GrantPageSchema)
     def get(self, query, org_id):
-        """Role grants held at an org (or, with subtree=true, anywhere below it)."""
+        """Role grants held at an org (or, with subtree=true, anywhere below it); a page."""
+        refuse_old_paging(request.args)
         org = scope.require_org(actor(), org_id, "role.manage")
-        return role_service.grants_at(org, subtree=query["subtree"])
+        return paginate(role_service.grants_select(org, subtree=query["subtree"]), query)
 
     @roles_blp.arguments(s.GrantCreateSchema)
     @roles_blp.response(201, s.GrantSchema)

@@ -150,10 +150,15 @@ def transfer(member: Member, to_org: Org, *, reason: str, by: Member | None = No
     return entry
 
 
+def history_select(member: Member):
+    """The statement of a member's memberships, oldest first."""
+    return (select(MembershipHistory).where(MembershipHistory.member_id == member.id)
+            .order_by(MembershipHistory.valid_from, MembershipHistory.id))
+
+
 def history(member: Member) -> list[MembershipHistory]:
     """A member's memberships, oldest first."""
-    return list(db.session.scalars(select(MembershipHistory).where(MembershipHistory.member_id == member.id)
-                                   .order_by(MembershipHistory.valid_from, MembershipHistory.id)))
+    return list(db.session.scalars(history_select(member)))
 
 
 def grant_role(member: Member, role: str, org: Org) -> RoleGrant:

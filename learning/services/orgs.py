@@ -94,10 +94,14 @@ def close_org(org: Org) -> Org:
     return org
 
 
+def children_select(org: Org):
+    """The statement of an org's direct children, open ones first, then by id."""
+    return select(Org).where(Org.parent_id == org.id).order_by(Org.closed_at.is_not(None), Org.id)
+
+
 def children(org: Org) -> list[Org]:
-    """Direct children, open ones first, by name."""
-    return list(db.session.scalars(select(Org).where(Org.parent_id == org.id)
-                                   .order_by(Org.closed_at.is_not(None), Org.id)))
+    """Direct children, open ones first, then by id."""
+    return list(db.session.scalars(children_select(org)))
 
 
 def breadcrumbs(org: Org) -> list[Org]:

@@ -10,12 +10,18 @@ from ..models import ROLES, Member, Org, RoleGrant
 from . import members as member_service, scope
 
 
-def grants_at(org: Org, *, subtree: bool = False) -> list[RoleGrant]:
-    """Role grants held at an org (or anywhere in its subtree), top-down, by role and member."""
+def grants_select(org: Org, *, subtree: bool = False):
+    """The statement of the role grants held at an org (or anywhere in its subtree), top-down, by role and
+    member."""
     stmt = select(RoleGrant).join(Org, RoleGrant.org_id == Org.id)
     stmt = stmt.where(Org.path.startswith(org.path, autoescape=True)) if subtree else stmt.where(
         RoleGrant.org_id == org.id)
-    return list(db.session.scalars(stmt.order_by(Org.path, RoleGrant.role, RoleGrant.member_id)))
+    return stmt.order_by(Org.path, RoleGrant.role, RoleGrant.member_id, RoleGrant.id)
+
+
+def grants_at(org: Org, *, subtree: bool = False) -> list[RoleGrant]:
+    """Role grants held at an org (or anywhere in its subtree), top-down, by role and member."""
+    return list(db.session.scalars(grants_select(org, subtree=subtree)))
 
 
 def grant(member: Member, role: str, org: Org) -> tuple[RoleGrant, bool]:

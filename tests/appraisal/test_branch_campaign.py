@@ -45,7 +45,7 @@ def test_branches_appraised_by_members_and_committee(client, db):
     assert_error(client.post(f"/api/v1/appraisals/{cid}/branch-reviews", headers=h,
                              json={"branch_id": branches[0].id, "scores": {"组织生活": "优秀"}}), 422)
     client.post(f"/api/v1/appraisals/{cid}/advance", json={"to": "determination"}, headers=h)
-    rows = {r["subject_id"]: r for r in client.get(f"/api/v1/appraisals/{cid}/results", headers=h).get_json()}
+    rows = {r["subject_id"]: r for r in client.get(f"/api/v1/appraisals/{cid}/results", headers=h).get_json()["items"]}
     assert set(rows) == {b.id for b in branches}
     first = rows[branches[0].id]
     assert first["tally"]["peer"]["counts"]["优秀"] == 6

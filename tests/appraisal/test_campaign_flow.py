@@ -69,8 +69,9 @@ def test_full_campaign_of_forty(client, db):
         assert resp.status_code == 201, resp.get_json()
     advance(client, b, cid, "determination")
 
-    rows = client.get(f"/api/v1/appraisals/{cid}/results", headers=b.h(b.organiser)).get_json()
-    assert len(rows) == 40
+    page = client.get(f"/api/v1/appraisals/{cid}/results", headers=b.h(b.organiser)).get_json()
+    rows = page["items"]
+    assert len(rows) == page["total"] == 40
     row = rows[5]
     assert row["tally"]["peer"]["n"] == 37 and not row["tally"]["peer"]["suppressed"]
     assert abs(sum(row["tally"]["peer"]["shares"].values()) - 1) < 1e-3
@@ -96,8 +97,8 @@ def test_full_campaign_of_forty(client, db):
                        json={"items": [{"subject_id": b.organiser.id, "level": "合格"}]})
     assert resp.status_code == 200, resp.get_json()
     assert_error(client.post(f"/api/v1/appraisals/{cid}/advance", json={}, headers=b.h(b.organiser)), 409)
-    pending = [d for d in client.get(f"/api/v1/appraisals/{cid}/determinations", headers=b.h(b.organiser)).get_json()
-               if d["status"] == "pending"]
+    pending = [d for d in client.get(f"/api/v1/appraisals/{cid}/determinations", headers=b.h(b.organiser))
+               .get_json()["items"] if d["status"] == "pending"]
     assert len(pending) == 1
     # the branch cannot approve its own request; the committee above does
     assert_error(client.post(f"/api/v1/appraisal-determinations/{pending[0]['id']}/approval",
@@ -112,7 +113,7 @@ def test_full_campaign_of_forty(client, db):
     mine = client.get(f"/api/v1/appraisals/{cid}/my-result", headers=b.h(member)).get_json()
     assert mine["level"] in ("优秀", "合格", "不合格") and mine["tally"]["n"] > 0
     published = client.get(f"/api/v1/appraisals/{cid}/published", headers=b.h(member)).get_json()
-    assert len(published) == 40
+    assert len(published["items"]) == published["total"] == 40
     resp = client.post(f"/api/v1/appraisals/{cid}/objections", headers=b.h(member),
                        json={"text": "对第3号的评定有不同意见", "subject_id": b.members[3].id})
     assert resp.status_code == 201

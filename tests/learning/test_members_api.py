@@ -154,9 +154,9 @@ def test_a_transfer_keeps_history_and_later_records_keep_their_org(client, db, t
         [(tree.branch1.id, "created", False), (tree.branch2.id, "工作调动", True)]
     record(db.session.get(Member, member.id), "studied", "lesson", 1, idempotency_key="after-move", duration_s=60)
     db.session.commit()
-    records = client.get(f"/api/v1/members/{member.id}/records", headers=admin).get_json()
+    records = client.get(f"/api/v1/members/{member.id}/records", headers=admin).get_json()["items"]
     assert [r["org_id"] for r in records] == [tree.branch2.id, tree.branch1.id]  # newest first
-    assert client.get(f"/api/v1/members/{member.id}/history", headers=admin).get_json() == history
+    assert client.get(f"/api/v1/members/{member.id}/history", headers=admin).get_json()["items"] == history
 
 
 @pytest.mark.parametrize("body, status", [
@@ -176,7 +176,7 @@ def test_bad_transfers_are_refused_and_nothing_moves(client, db, tree, login_as,
     body = {k: targets.get(v, v) for k, v in body.items()}
     assert_error(client.post(f"/api/v1/members/{member.id}/transfer", headers=admin, json=body), status)
     assert db.session.get(Member, member.id).org_id == tree.branch1.id
-    assert len(client.get(f"/api/v1/members/{member.id}/history", headers=admin).get_json()) == 1
+    assert client.get(f"/api/v1/members/{member.id}/history", headers=admin).get_json()["total"] == 1
 
 
 # ---- learning records ----------------------------------------------------------------
@@ -194,7 +194,16 @@ def test_records_between_from_and_to_newest_first(client, db, tree, organiser):
     _recorded(db, member, 1, 5, 10)
     start = (datetime.now(timezone.utc) - timedelta(days=7)).isoformat()
     resp = client.get(f"/api/v1/members/{member.id}/records", headers=organiser[1], query_string={"from": start})
-    assert [r["object_id"] for r in resp.get_json()] == ["1", "5"]
+    assert [r["object_id"] for r in resp.get_json()["items"]] == ["1", "5"]
+
+
+def test_records_come_a_page_at_a_time_newest_first(client, db, tree, organiser):
+    member = make_member(tree.branch1)
+    _recorded(db, member, 1, 5, 10)
+    body = client.get(f"/api/v1/members/{member.id}/records", headers=organiser[1],
+                      query_string={"page": 2, "per_page": 2}).get_json()
+    assert (body["total"], body["page"], body["per_page"]) == (3, 2, 2)
+    assert [r["object_id"] for r in body["items"]] == ["10"]
 
 
 def test_records_with_from_after_to_are_refused(client, db, tree, organiser):
@@ -206,18 +215,28 @@ def test_records_with_from_after_to_are_refused(client, db, tree, organiser):
     assert body["errors"] == {"from": ["after_to"]}
 
 
-@pytest.mark.parametrize("query", [{"from": "yesterday"}, {"to": "2026-13-01T00:00:00"}, {"limit": 0},
-                                   {"limit": "many"}])
+@pytest.mark.parametrize("query", [{"from": "yesterday"}, {"to": "2026-13-01T00:00:00"}])
 def test_records_with_a_malformed_period_are_refused(client, db, tree, organiser, query):
     member = make_member(tree.branch1)
     db.session.commit()
-    assert_error(client.get(f"/api/v1/members/{member.id}/records", headers=organiser[1], query_string=query), 422)
+    body = assert_error(client.get(f"/api/v1/members/{member.id}/records", headers=organiser[1],
+                                   query_string=query), 400, "bad_request")
+    assert next(iter(query)) in body["message"]
+
+
+@pytest.mark.parametrize("query", [{"limit": 0}, {"limit": "many"}, {"limit": 10}])
+def test_the_old_limit_of_the_records_is_refused_not_ignored(client, db, tree, organiser, query):
+    member = make_member(tree.branch1)
+    db.session.commit()
+    body = assert_error(client.get(f"/api/v1/members/{member.id}/records", headers=organiser[1],
+                                   query_string=query), 400, "bad_request")
+    assert body["errors"] == {"limit": ["use_page"]}
 
 
 def test_a_member_reads_their_own_records(client, db, tree, login_as):
     member, headers = login_as("member", tree.branch1)
     _recorded(db, member, 2)
-    assert len(client.get(f"/api/v1/members/{member.id}/records", headers=headers).get_json()) == 1
+    assert client.get(f"/api/v1/members/{member.id}/records", headers=headers).get_json()["total"] == 1
     assert db.session.scalar(select(func.count(LearningRecord.id))) == 1
 
 

@@ -49,9 +49,9 @@ def test_roles_at_an_org_are_listed_and_the_subtree_on_request(client, db, tree,
     host = make_member(tree.branch1, roles=[("host", tree.branch1)])
     reviewer = make_member(tree.group1, roles=[("reviewer", tree.group1)])
     db.session.commit()
-    here = client.get(f"/api/v1/orgs/{tree.branch1.id}/roles", headers=admin[1]).get_json()
+    here = client.get(f"/api/v1/orgs/{tree.branch1.id}/roles", headers=admin[1]).get_json()["items"]
     assert [(g["member_id"], g["role"]) for g in here] == [(host.id, "host")]
-    below = client.get(f"/api/v1/orgs/{tree.branch1.id}/roles?subtree=true", headers=admin[1]).get_json()
+    below = client.get(f"/api/v1/orgs/{tree.branch1.id}/roles?subtree=true", headers=admin[1]).get_json()["items"]
     assert [(g["member_id"], g["role"], g["org_id"]) for g in below] == \
         [(host.id, "host", tree.branch1.id), (reviewer.id, "reviewer", tree.group1.id)]
 

@@ -105,5 +105,5 @@ def test_a_group_member_reads_the_branch_through_the_api_but_not_its_members(cli
     assert client.get(f"/api/v1/orgs/{tree.branch1.id}", headers=headers).status_code == 200
     assert client.get(f"/api/v1/orgs/{tree.branch1.id}/members", headers=headers).status_code == 403
     assert client.get(f"/api/v1/orgs/{tree.branch2.id}", headers=headers).status_code == 404
-    listed = {o["id"] for o in client.get("/api/v1/orgs", headers=headers).get_json()}
+    listed = {o["id"] for o in client.get("/api/v1/orgs", headers=headers).get_json()["items"]}
     assert listed == {tree.branch1.id, tree.group1.id}
