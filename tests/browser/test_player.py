@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from courses.models import Course, Lesson, StudySession
 from learning.extensions import db
+from learning.models import Member
 from tests.factories import PASSWORD, make_member, make_org
 
 pytestmark = pytest.mark.browser
@@ -36,27 +37,33 @@ def short_heartbeats(app):
 
 
 @pytest.fixture
-def video_lesson(db, tmp_path):
-    """A published course whose lesson is a 40-s test pattern with a tone, transcoded by the media pipeline."""
+def video_lesson(db, tmp_path, snapshots):
+    """A published course whose lesson is a 40-s test pattern with a tone, transcoded by the media pipeline, and a
+    member of its branch: built once per session, its rows copied into each test that asks (tests/snapshots.py),
+    its renditions left in the run's media root (the player only reads them)."""
     from media.services import ingest_file
     from media.services.binaries import ffmpeg_exe
 
-    committee = make_org("播放测试县委", "committee")
-    branch = make_org("播放测试党支部", "branch", committee)
-    clip = tmp_path / "pattern.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25",
-                    "-f", "lavfi", "-i", "sine=frequency=440", "-t", "40", "-c:v", "libx264", "-preset", "ultrafast",
-                    "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True)
-    asset = ingest_file(clip, branch, "测试视频")
-    assert asset.status == "ready", asset.failure_reason
-    course = Course(org_id=branch.id, audience_org_id=branch.id, title="播放测试课程", status="published", tags=[])
-    db.session.add(course)
-    db.session.flush()
-    lesson = Lesson(course_id=course.id, position=1, title="测试视频课", kind="video", media_asset_id=asset.id)
-    db.session.add(lesson)
-    member = make_member(branch)
-    db.session.commit()
-    return lesson, member
+    def build():
+        committee = make_org("播放测试县委", "committee")
+        branch = make_org("播放测试党支部", "branch", committee)
+        clip = tmp_path / "pattern.mp4"
+        subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=640x360:rate=25",
+                        "-f", "lavfi", "-i", "sine=frequency=440", "-t", "40", "-c:v", "libx264", "-preset",
+                        "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(clip)], check=True)
+        asset = ingest_file(clip, branch, "测试视频")
+        assert asset.status == "ready", asset.failure_reason
+        course = Course(org_id=branch.id, audience_org_id=branch.id, title="播放测试课程", status="published", tags=[])
+        db.session.add(course)
+        db.session.flush()
+        lesson = Lesson(course_id=course.id, position=1, title="测试视频课", kind="video", media_asset_id=asset.id)
+        db.session.add(lesson)
+        member = make_member(branch)
+        db.session.commit()
+        return lesson.id, member.id
+
+    lesson_id, member_id = snapshots.restore("player_video_lesson", build)
+    return db.session.get(Lesson, lesson_id), db.session.get(Member, member_id)
 
 
 def _login(page, member):

@@ -49,16 +49,22 @@ def build_history(tree, db, *, per_branch: int = 4, days: int = 28, scripted: in
     return History(tree, members, outcome, local_day(end - timedelta(days=days)), local_day(end))
 
 
-def snapshot_history(snapshots, db, name: str, build) -> History:
-    """The History `build()` makes, built once per session and copied into each test that asks (tests/snapshots.py)."""
-    def _build():
-        h = build()
-        return ({k: getattr(h.tree, k).id for k in Tree.__dataclass_fields__}, [m.id for m in h.members],
-                h.outcome, h.start, h.end)
+def history_ids(h: History) -> tuple:
+    """A History as plain data (ids), what a snapshot's builder may return."""
+    return ({k: getattr(h.tree, k).id for k in Tree.__dataclass_fields__}, [m.id for m in h.members],
+            h.outcome, h.start, h.end)
 
-    tree_ids, member_ids, outcome, start, end = snapshots.restore(name, _build)
+
+def history_from_ids(db, ids: tuple) -> History:
+    """The History `history_ids` gave, its objects read back."""
+    tree_ids, member_ids, outcome, start, end = ids
     tree = Tree(**{k: db.session.get(Org, i) for k, i in tree_ids.items()})
     return History(tree, [db.session.get(Member, i) for i in member_ids], outcome, start, end)
+
+
+def snapshot_history(snapshots, db, name: str, build) -> History:
+    """The History `build()` makes, built once per session and copied into each test that asks (tests/snapshots.py)."""
+    return history_from_ids(db, snapshots.restore(name, lambda: history_ids(build())))
 
 
 def standard_history(snapshots, db) -> History:

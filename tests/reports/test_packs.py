@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import time
 import zipfile
 from datetime import date
@@ -9,8 +10,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from learning.models import Member
 from reports.models import ReportPack
 from tests.factories import bearer, make_member
+from tests.reports.conftest import history_from_ids, history_ids, standard_history
 
 
 def _start(client, history, headers):
@@ -19,9 +22,30 @@ def _start(client, history, headers):
     return resp.get_json()
 
 
-def test_pack_holds_a_pdf_and_xlsx_for_every_branch(client, db, history):
-    headers = bearer(make_member(history.tree.branch3, roles=[("reviewer", history.tree.committee)]))
-    pack = _start(client, history, headers)
+@pytest.fixture
+def started_pack(client, db, snapshots):
+    """(history, headers, pack): the standard history and the pack a committee reviewer started through the API
+    (built eagerly to the end), made once per session: its rows copied into each test that asks, its zip put
+    back where the pack keeps it. Rendering a pack's PDFs is what these tests cost; they only read the pack."""
+    from reports.services.packs import pack_root
+
+    kept = snapshots.directory / "snap-reports_pack.zip"
+
+    def build():
+        history = standard_history(snapshots, db)
+        reviewer = make_member(history.tree.branch3, roles=[("reviewer", history.tree.committee)])
+        pack = _start(client, history, bearer(reviewer))
+        file_path = db.session.get(ReportPack, pack["id"]).file_path
+        shutil.copyfile(pack_root() / file_path, kept)
+        return history_ids(history), reviewer.id, pack, file_path
+
+    ids, reviewer_id, pack, file_path = snapshots.restore("reports_pack", build)
+    shutil.copyfile(kept, pack_root() / file_path)  # as the build left it, whatever ran in between
+    return history_from_ids(db, ids), bearer(db.session.get(Member, reviewer_id)), pack
+
+
+def test_pack_holds_a_pdf_and_xlsx_for_every_branch(client, db, started_pack):
+    history, headers, pack = started_pack
     state = client.get(pack["url"], headers=headers).get_json()
     assert state["status"] == "done" and state["done"] == state["total"] == 4  # committee + three branches
     resp = client.get(state["file_url"], headers=headers)
@@ -31,9 +55,8 @@ def test_pack_holds_a_pdf_and_xlsx_for_every_branch(client, db, history):
     assert {n.rsplit(".", 1)[1] for n in names} == {"pdf", "xlsx"}
 
 
-def test_pack_file_stays_for_later_download(client, db, history):
-    headers = bearer(make_member(history.tree.branch3, roles=[("reviewer", history.tree.committee)]))
-    pack = _start(client, history, headers)
+def test_pack_file_stays_for_later_download(client, db, started_pack):
+    history, headers, pack = started_pack
     listed = client.get(f"/api/v1/orgs/{history.tree.committee.id}/report-packs", headers=headers).get_json()["items"]
     assert [p["id"] for p in listed] == [pack["id"]]
     first = client.get(listed[0]["file_url"], headers=headers)
