@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import send_file, url_for
+from flask import request, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,7 +13,7 @@ from learning.extensions import db
 from learning.models import Member
 from learning.schemas import PageQuerySchema
 from learning.services import scope
-from learning.services.pagination import BadListParameter, paginate
+from learning.services.pagination import BadListParameter, paginate, refuse_old_paging
 from learning.uow import commit_before_handoff
 
 from . import schemas as s
@@ -192,10 +192,12 @@ def pack_file_download(pack_id):
 
 
 @blp.route("/orgs/<int:org_id>/analytics")
-@blp.response(200, s.ModelSchema(many=True))
-def analytics_models(org_id):
-    """Every analytics model version trained for this org, with its evaluation."""
-    return store.history(scope.require_org(actor(), org_id, "report.analytics"))
+@blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@blp.response(200, s.ModelPageSchema)
+def analytics_models(query, org_id):
+    """Every analytics model version trained for this org, with its evaluation, newest first; a page."""
+    refuse_old_paging(request.args)
+    return paginate(store.history_select(scope.require_org(actor(), org_id, "report.analytics")), query)
 
 
 @blp.route("/orgs/<int:org_id>/analytics/train", methods=["POST"])
