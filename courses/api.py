@@ -1,7 +1,7 @@
 """JSON API of the courses package: courses and lessons, the study-time protocol, learning tasks."""
 from __future__ import annotations
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -9,7 +9,7 @@ from learning.auth import actor
 from learning.lean import json_arguments
 from learning.schemas import PageQuerySchema
 from learning.services import scope
-from learning.services.pagination import page_of, paginate
+from learning.services.pagination import page_of, paginate, refuse_old_paging
 
 from . import schemas as s
 from .services import assignments, catalog, progress as progress_service, study, task_items
@@ -83,10 +83,13 @@ def archive_course(course_id):
 
 @courses_blp.route("/<int:course_id>/lessons")
 class LessonList(MethodView):
-    @courses_blp.response(200, s.LessonSchema(many=True))
-    def get(self, course_id):
-        """A course's lessons in order."""
-        return [_lesson_out(lesson) for lesson in catalog.require_course(actor(), course_id).lessons]
+    @courses_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @courses_blp.response(200, s.LessonPageSchema)
+    def get(self, query, course_id):
+        """A course's lessons in order; a page (GET /courses/{id} has them all, with the course)."""
+        refuse_old_paging(request.args)
+        page = page_of(catalog.require_course(actor(), course_id).lessons, query)
+        return {**page, "items": [_lesson_out(lesson) for lesson in page["items"]]}
 
     @courses_blp.arguments(s.LessonSchema)
     @courses_blp.response(201, s.LessonSchema)

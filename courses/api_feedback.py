@@ -1,11 +1,13 @@
 """JSON API of course feedback: ratings of finished courses and lessons (双向评价), topic requests (点单)."""
 from __future__ import annotations
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from learning.auth import actor
-from learning.services.pagination import paginate
+from learning.schemas import PageQuerySchema
+from learning.services.pagination import page_of, paginate, refuse_old_paging
 
 from . import schemas_feedback as s
 from .services import feedback
@@ -37,10 +39,12 @@ class CourseRatings(MethodView):
 
 
 @feedback_blp.route("/courses/<int:course_id>/ratings/mine")
-@feedback_blp.response(200, s.FeedbackRatingSchema(many=True))
-def my_ratings(course_id):
-    """Your ratings of this course and of its lessons."""
-    return feedback.ratings_of(actor(), course_id)
+@feedback_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@feedback_blp.response(200, s.FeedbackRatingPageSchema)
+def my_ratings(query, course_id):
+    """Your ratings of this course and of its lessons; a page."""
+    refuse_old_paging(request.args)
+    return page_of(feedback.ratings_of(actor(), course_id), query)
 
 
 @feedback_blp.route("/ratings/<int:rating_id>", methods=["PATCH"])

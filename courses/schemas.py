@@ -311,3 +311,4 @@ TaskPageSchema = page_schema(TaskSchema)
 
 
 MyTaskPageSchema = page_schema(MyTaskSchema)
+LessonPageSchema = page_schema(LessonSchema)

@@ -113,3 +113,4 @@ class TopicRequestSchema(Schema):
 
 
 TopicRequestPageSchema = page_schema(TopicRequestSchema)
+FeedbackRatingPageSchema = page_schema(FeedbackRatingSchema)

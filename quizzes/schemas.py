@@ -384,3 +384,4 @@ class ImportQuerySchema(OrgQuerySchema, PageQuerySchema):
 
 
 ImportJobPageSchema = page_schema(ImportJobSchema)
+VersionPageSchema = page_schema(VersionSchema)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 
-from flask import send_file, url_for
+from flask import request, send_file, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -13,14 +13,14 @@ from learning.extensions import db
 from learning.models import Member
 from learning.schemas import PageQuerySchema
 from learning.services import scope
-from learning.services.pagination import BadListParameter, paginate
+from learning.services.pagination import BadListParameter, paginate, refuse_old_paging
 from learning.uow import commit_before_handoff
 
 from . import schemas as s
 from .analytics import store
 from .models import ReportPack
 from .services.member_report import build_member_report, rank_visible
-from .services.org_report import build_dashboard, build_org_report, member_table, report_policy, task_rows
+from .services.org_report import build_dashboard, build_org_report, member_table, report_policy
 from .services.packs import create_pack, pack_file
 from .services.period import make_period
 
@@ -99,7 +99,7 @@ def org_report_members(query, org_id):
     policy = report_policy(org)
     if not policy["online_time_statistics"] and query["sort"].lstrip("-") == "study":
         raise BadListParameter("This list cannot be sorted that way.", {"sort": ["study_time_not_compared"]})
-    table = member_table(org, period, task_rows(org, period), query)
+    table = member_table(org, period, query)
     for row in table["items"]:
         row["url"] = url_for("api-reports.member_report", member_id=row["id"])
         if not policy["online_time_statistics"]:
@@ -130,7 +130,6 @@ def org_dashboard(query, org_id):
         report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
         return _org_file(org, period, report, query["format"])
     report = build_dashboard(org, period, me_)
-    report.pop("_tasks")
     return _with_links(report)
 
 
@@ -192,10 +191,12 @@ def pack_file_download(pack_id):
 
 
 @blp.route("/orgs/<int:org_id>/analytics")
-@blp.response(200, s.ModelSchema(many=True))
-def analytics_models(org_id):
-    """Every analytics model version trained for this org, with its evaluation."""
-    return store.history(scope.require_org(actor(), org_id, "report.analytics"))
+@blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@blp.response(200, s.ModelPageSchema)
+def analytics_models(query, org_id):
+    """Every analytics model version trained for this org, with its evaluation, newest first; a page."""
+    refuse_old_paging(request.args)
+    return paginate(store.history_select(scope.require_org(actor(), org_id, "report.analytics")), query)
 
 
 @blp.route("/orgs/<int:org_id>/analytics/train", methods=["POST"])

@@ -294,3 +294,4 @@ class TrainResultSchema(Schema):
 
 
 PackPageSchema = page_schema(PackSchema)
+ModelPageSchema = page_schema(ModelSchema)

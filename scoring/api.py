@@ -82,11 +82,14 @@ def _rule_out(rule: PointsRule, org_id: int) -> PointsRule:
 
 @points_blp.route("/orgs/<int:org_id>/points-rules")
 class OrgRules(MethodView):
-    @points_blp.response(200, s.RuleSchema(many=True))
-    def get(self, org_id):
-        """The rules in force at an org now, inherited ones marked."""
+    @points_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @points_blp.response(200, s.RulePageSchema)
+    def get(self, query, org_id):
+        """The rules in force at an org now, inherited ones marked, by verb and code; a page."""
+        refuse_old_paging(request.args)
         org = scope.require_org(actor(), org_id, "org.read")
-        return [_rule_out(r, org.id) for r in rules.rules_in_force(org, include_disabled=True)]
+        page = page_of(rules.rules_in_force(org, include_disabled=True), query)
+        return {**page, "items": [_rule_out(r, org.id) for r in page["items"]]}
 
     @points_blp.arguments(s.RuleSchema)
     @points_blp.response(201, s.RuleSchema)
@@ -119,13 +122,15 @@ def _rule_in_scope(rule_id: int, capability: str) -> tuple[PointsRule, Org]:
 
 @points_blp.route("/points-rules/<int:rule_id>")
 class RuleItem(MethodView):
-    @points_blp.response(200, s.RuleSchema(many=True))
-    def get(self, rule_id):
-        """Every version of a rule, newest first."""
+    @points_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+    @points_blp.response(200, s.RulePageSchema)
+    def get(self, query, rule_id):
+        """Every version of a rule, newest first; a page."""
+        refuse_old_paging(request.args)
         rule, org = _rule_in_scope(rule_id, "org.read")
-        return [_rule_out(r, org.id) for r in db.session.scalars(
-            select(PointsRule).where(PointsRule.org_id == rule.org_id, PointsRule.code == rule.code)
-            .order_by(PointsRule.version.desc()))]
+        page = paginate(select(PointsRule).where(PointsRule.org_id == rule.org_id, PointsRule.code == rule.code)
+                        .order_by(PointsRule.version.desc(), PointsRule.id.desc()), query)
+        return {**page, "items": [_rule_out(r, org.id) for r in page["items"]]}
 
     @points_blp.arguments(s.RuleChangeSchema)
     @points_blp.response(201, s.RuleSchema)

@@ -215,3 +215,4 @@ OfflineSessionPageSchema = page_schema(OfflineSessionSchema)
 
 
 OfflineAttendancePageSchema = page_schema(OfflineAttendanceSchema)
+RulePageSchema = page_schema(RuleSchema)

@@ -13,10 +13,12 @@ from learning.auth import actor
 from learning.authcache import auth_cache
 from learning.errors import Invalid
 from learning.extensions import db
-from learning.services.pagination import page_of
+from learning.schemas import PageQuerySchema
+from learning.services.pagination import page_of, refuse_old_paging
 
 from ..schemas import event as s
 from ..services import audience, events, referee, results, stream
+from ..services.turns import received_at
 from ..services.live import public_state
 
 arenas_blp = Blueprint("Arenas", __name__, url_prefix="/api/v1/arenas", description="Live competitions (先锋擂台)")
@@ -73,13 +75,16 @@ def get_event(event_id):
 
 
 @arenas_blp.route("/<int:event_id>/contestants")
-@arenas_blp.response(200, s.ArenaContestantSchema(many=True))
-def list_contestants(event_id):
-    """The contestants, with the members who play as each."""
-    event = events.require_event(actor(), event_id)
-    return [{"id": c.id, "name": c.name, "member_id": c.member_id, "team_org_id": c.team_org_id, "fouls": c.fouls,
-             "disqualified": c.disqualified_at is not None, "member_ids": events.contestant_member_ids(c)}
-            for c in event.contestants]
+@arenas_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@arenas_blp.response(200, s.ArenaContestantPageSchema)
+def list_contestants(query, event_id):
+    """The contestants, with the members who play as each; a page."""
+    refuse_old_paging(request.args)
+    page = page_of(events.require_event(actor(), event_id).contestants, query)
+    return {**page, "items": [
+        {"id": c.id, "name": c.name, "member_id": c.member_id, "team_org_id": c.team_org_id, "fouls": c.fouls,
+         "disqualified": c.disqualified_at is not None, "member_ids": events.contestant_member_ids(c)}
+        for c in page["items"]]}
 
 
 @arenas_blp.route("/<int:event_id>/control", methods=["POST"])
@@ -132,7 +137,7 @@ def answer(data, event_id):
     """Answer the current question; refused when it is not open, not yours, twice, or late."""
     me_ = actor()
     event = events.require_event(me_, event_id)
-    row = referee.answer(me_, event, data["slot_id"], data["response"])
+    row = referee.answer(me_, event, data["slot_id"], data["response"], at=received_at())
     return row
 
 

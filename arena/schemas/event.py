@@ -159,3 +159,4 @@ class ArenaEventQuerySchema(PageQuerySchema):
 
 
 ArenaEventSummaryPageSchema = page_schema(ArenaEventSummarySchema)
+ArenaContestantPageSchema = page_schema(ArenaContestantSchema)

@@ -9,7 +9,6 @@ from sqlalchemy import or_, select
 from .. import schemas as s
 from ..auth import actor
 from ..errors import Invalid
-from ..extensions import db
 from ..models import LearningRecord, Member, Org
 from ..services import activation, members as member_service, scope
 from ..services.pagination import paginate, refuse_old_paging

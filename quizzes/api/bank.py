@@ -16,7 +16,8 @@ from learning.errors import Invalid, NotFound
 from learning.extensions import db
 from learning.fields import DB_INT_MAX, Id
 from learning.services import scope
-from learning.services.pagination import paginate
+from learning.schemas import PageQuerySchema
+from learning.services.pagination import paginate, refuse_old_paging
 from learning.uow import keep_on_refusal
 
 from .. import schemas as s
@@ -80,14 +81,16 @@ def bulk_questions(data):
 
 
 @bank_blp.route("/questions/<int:question_id>/versions")
-@bank_blp.response(200, s.VersionSchema(many=True))
-def question_versions(question_id):
-    """Every version of a question, oldest first."""
+@bank_blp.arguments(PageQuerySchema, location="query", error_status_code=400)
+@bank_blp.response(200, s.VersionPageSchema)
+def question_versions(query, question_id):
+    """Every version of a question, oldest first; a page."""
     from ..models import QuestionVersion
 
+    refuse_old_paging(request.args)
     question = bank.require_question(actor(), question_id)
-    return db.session.scalars(select(QuestionVersion).where(QuestionVersion.question_id == question.id)
-                              .order_by(QuestionVersion.number)).all()
+    return paginate(select(QuestionVersion).where(QuestionVersion.question_id == question.id)
+                    .order_by(QuestionVersion.number, QuestionVersion.id), query)
 
 
 def _import_input() -> dict:

@@ -82,7 +82,12 @@ def load(row: AnalyticsModel) -> dict:
     return _cache[key]
 
 
+def history_select(org: Org):
+    """The statement of every model version trained for this org, newest first."""
+    return (select(AnalyticsModel).where(AnalyticsModel.org_id == org.id)
+            .order_by(AnalyticsModel.trained_at.desc(), AnalyticsModel.id.desc()))
+
+
 def history(org: Org) -> list[AnalyticsModel]:
     """Every model version trained for this org, newest first."""
-    return list(db.session.scalars(select(AnalyticsModel).where(AnalyticsModel.org_id == org.id)
-                                   .order_by(AnalyticsModel.trained_at.desc(), AnalyticsModel.id.desc())))
+    return list(db.session.scalars(history_select(org)))

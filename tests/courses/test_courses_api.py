@@ -66,6 +66,18 @@ def test_organiser_creates_fills_and_publishes_a_course(client, login_as, tree):
     assert client.post(f"/api/v1/courses/{course['id']}/publish", headers=headers).get_json()["status"] == "published"
 
 
+def test_a_course_lessons_come_in_order_a_page_at_a_time(client, login_as, tree):
+    _, headers = login_as("organiser", tree.branch1)
+    course = _new_course(client, headers, tree.branch1).get_json()
+    for title in ("一", "二", "三"):
+        client.post(f"/api/v1/courses/{course['id']}/lessons", json={"title": title, "kind": "article",
+                                                                    "body_html": ARTICLE}, headers=headers)
+    body = client.get(f"/api/v1/courses/{course['id']}/lessons", headers=headers,
+                      query_string={"page": 2, "per_page": 2}).get_json()
+    assert (body["total"], body["page"], body["per_page"]) == (3, 2, 2)
+    assert [lesson["title"] for lesson in body["items"]] == ["三"]
+
+
 def test_article_html_is_sanitised(client, login_as, tree):
     _, headers = login_as("organiser", tree.branch1)
     course = _new_course(client, headers, tree.branch1).get_json()

@@ -62,7 +62,7 @@ def test_a_member_rates_a_finished_course_once_and_edits_it(client, db, rated):
     assert edited.status_code == 200 and edited.get_json()["stars"] == 5 and edited.get_json()["updated_at"]
     records = db.session.scalars(select(LearningRecord).where(LearningRecord.verb == "rated")).all()
     assert len(records) == 1 and records[0].object_type == "course"  # an edit writes no second reaction
-    mine = client.get(f"/api/v1/courses/{course.id}/ratings/mine", headers=headers).get_json()
+    mine = client.get(f"/api/v1/courses/{course.id}/ratings/mine", headers=headers).get_json()["items"]
     assert [(r["stars"], r["comment"]) for r in mine] == [(5, "讲得透彻")]
 
 

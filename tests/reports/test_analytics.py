@@ -64,7 +64,7 @@ def test_training_again_writes_a_new_model_version(client, db, history):
     headers = bearer(reviewer)
     for _ in range(2):
         assert client.post(f"/api/v1/orgs/{history.tree.committee.id}/analytics/train", headers=headers).status_code == 202
-    models = client.get(f"/api/v1/orgs/{history.tree.committee.id}/analytics", headers=headers).get_json()
+    models = client.get(f"/api/v1/orgs/{history.tree.committee.id}/analytics", headers=headers).get_json()["items"]
     assert sorted((m["kind"], m["version"]) for m in models) == [("risk", 1), ("risk", 2), ("scripted", 1),
                                                                ("scripted", 2)]
 

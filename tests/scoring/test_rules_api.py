@@ -25,8 +25,18 @@ def test_admin_applies_the_default_preset(client, db, tree, login_as):
 
 def test_branch_sees_inherited_rules_marked(client, db, default_rules, login_as):
     _member, headers = login_as("member", default_rules.branch1)
-    body = client.get(f"/api/v1/orgs/{default_rules.branch1.id}/points-rules", headers=headers).get_json()
-    assert body and all(r["inherited"] for r in body)
+    page = client.get(f"/api/v1/orgs/{default_rules.branch1.id}/points-rules", headers=headers).get_json()
+    assert page["items"] and all(r["inherited"] for r in page["items"])
+    assert page["total"] == len(page["items"])
+
+
+def test_the_rules_in_force_come_a_page_at_a_time(client, db, default_rules, login_as):
+    _member, headers = login_as("member", default_rules.branch1)
+    url = f"/api/v1/orgs/{default_rules.branch1.id}/points-rules"
+    whole = client.get(url, headers=headers).get_json()
+    second = client.get(url, headers=headers, query_string={"page": 2, "per_page": 1}).get_json()
+    assert whole["total"] >= 2 and second["total"] == whole["total"]
+    assert second["items"] == whole["items"][1:2]
 
 
 def test_a_negative_cap_is_refused_and_nothing_is_written(client, db, tree, login_as):
@@ -76,7 +86,7 @@ def test_changing_a_rule_makes_a_new_version_and_keeps_the_old(client, db, tree,
                        json=RULE | {"effective_from": (utcnow() - timedelta(days=1)).isoformat()}).get_json()
     resp = client.patch(f"/api/v1/points-rules/{made['id']}", headers=headers, json={"points": 3, "daily_cap": 3})
     assert resp.status_code == 201
-    versions = client.get(f"/api/v1/points-rules/{made['id']}", headers=headers).get_json()
+    versions = client.get(f"/api/v1/points-rules/{made['id']}", headers=headers).get_json()["items"]
     assert [(v["version"], v["points"]) for v in versions] == [(2, 3), (1, 2)]
     assert versions[1]["effective_to"] == versions[0]["effective_from"]
 
