@@ -15,6 +15,10 @@ worker_class = "gevent"
 # the default is set by streams, not requests: 5,000 per worker (~60 KiB each, docs/scale.md). A worker
 # at its limit stops accepting; the open-file limit (`ulimit -n`) must be above it too.
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "5000"))
+# The database pool is far smaller (SQLAlchemy's 5 + 10 connections per worker) and must stay so (PostgreSQL's
+# max_connections is shared by every worker of every node): an open stream holds no connection, and arena stream
+# openings, writes and reactions take turns below the pool (ARENA_STREAM_OPENINGS 4, ARENA_WRITE_TURNS 6,
+# ARENA_REACTION_TURNS 2; arena/services/turns.py), so thousands of connections never queue on the pool itself.
 # SSE streams (arena, transcode progress) stay open; gevent workers are not killed by `timeout`
 # while a greenlet waits, but a worker whose loop is blocked this long is restarted.
 timeout = int(os.environ.get("WORKER_TIMEOUT", "30"))

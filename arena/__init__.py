@@ -17,9 +17,11 @@ def register(app) -> None:
 
     from .services.match import DAILY_LIMIT_KEY
     from .services.stream import init_opening_gate
+    from .services.turns import init_write_turns
     from .views.match import home_panel
 
     init_opening_gate(app)  # a crowd opening streams queues here, not in the database pool
+    init_write_turns(app)  # and answers, host actions and reactions here, each in their turn
     scope.define_capability("arena.host", {"host", "organiser", "admin"})  # build and run live events
     scope.define_capability("arena.watch", {"member", "organiser", "reviewer", "host", "admin"})
     if "arena_views.index" in app.view_functions:

@@ -289,18 +289,33 @@ async def _answers(server, setup, window_s: float) -> dict:
 
     async def one(i, token):
         await asyncio.sleep(window_s * i / len(players))
+        sent = time.perf_counter()
         try:
             code, _ = await _request(host, port, "POST", f"/api/v1/arenas/{setup['event']}/answers", token,
                                      {"slot_id": slot["id"], "response": ["A"]})
-            return code
         except OSError:
-            return 0
+            code = 0
+        return code, time.perf_counter() - sent
 
-    codes = await asyncio.gather(*(one(i, t) for i, t in enumerate(players)))
+    results = await asyncio.gather(*(one(i, t) for i, t in enumerate(players)))
+    codes = [c for c, _ in results]
     status, body = await _request(host, port, "GET", f"/api/v1/arenas/{setup['event']}", setup["host"])
     stored = len(json.loads(body)["state"]["slot"]["answered"])
+    others = {str(c): codes.count(c) for c in set(codes) if c != 201}
     return {"sent": len(players), "accepted": sum(c == 201 for c in codes), "stored": stored,
-            "elapsed": time.perf_counter() - start}
+            "elapsed": time.perf_counter() - start, "others": others, "waits": [w for _, w in results],
+            "scored_ms": _scored_ms(setup["database_url"], slot["id"])}
+
+
+def _scored_ms(url: str, slot_id: int) -> list[int]:
+    """The stored answers' elapsed_ms (from the question's opening to the server's receipt of the answer)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port or 5432, user=u.username, password=u.password,
+                         dbname=u.database) as conn:
+        return [ms for (ms,) in conn.execute("SELECT elapsed_ms FROM arena_answer WHERE slot_id = %s", (slot_id,))]
 
 
 async def _reactions(server, setup, seconds: float) -> dict:
@@ -381,13 +396,19 @@ def main() -> None:
                     say(f"   answers in a 10-s window while {n} streams watch: {answers['sent']} sent, "
                         f"{answers['accepted']} accepted, {answers['stored']} stored ({answers['elapsed']:.1f} s); "
                         f"{answers['viewers_current']} of {n} viewers shown the final count, "
-                        f"{answers['ticks']:.0f} ticks each")
+                        f"{answers['ticks']:.0f} ticks each; not accepted: {answers['others'] or 'none'}")
+                    w, ms = [x * 1000 for x in answers["waits"]], answers["scored_ms"]
+                    say(f"   {'  answer POST, sent → response':42}{_pct(w, 50):10.1f}{_pct(w, 99):10.1f}"
+                        f"{max(w):10.1f}  (waiting its turn included)")
+                    if ms:
+                        say(f"   {'  elapsed_ms scored (receipt − opening)':42}{_pct(ms, 50):10.1f}{_pct(ms, 99):10.1f}"
+                            f"{max(ms):10.1f}  sent over the first {10.0:g} s after the opening")
             reactions = asyncio.run(_reactions(server, setup, 5.0))
             say(f"   reactions: {reactions['per_s']:.0f} accepted/s by 50 viewers "
                 f"({reactions['limited']} refused by the per-viewer limit, {reactions['other']} errors)")
             log = server.log.read_text()
             say(f"   worker log: {log.count('QueuePool limit')} pool timeouts, "
-                f"{log.count('Traceback')} tracebacks")
+                f"{log.count('Traceback')} tracebacks; load average at the end {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

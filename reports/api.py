@@ -20,7 +20,7 @@ from . import schemas as s
 from .analytics import store
 from .models import ReportPack
 from .services.member_report import build_member_report, rank_visible
-from .services.org_report import build_dashboard, build_org_report, member_table, report_policy, task_rows
+from .services.org_report import build_dashboard, build_org_report, member_table, report_policy
 from .services.packs import create_pack, pack_file
 from .services.period import make_period
 
@@ -99,7 +99,7 @@ def org_report_members(query, org_id):
     policy = report_policy(org)
     if not policy["online_time_statistics"] and query["sort"].lstrip("-") == "study":
         raise BadListParameter("This list cannot be sorted that way.", {"sort": ["study_time_not_compared"]})
-    table = member_table(org, period, task_rows(org, period), query)
+    table = member_table(org, period, query)
     for row in table["items"]:
         row["url"] = url_for("api-reports.member_report", member_id=row["id"])
         if not policy["online_time_statistics"]:
@@ -130,7 +130,6 @@ def org_dashboard(query, org_id):
         report = build_org_report(org, period, show_flags=scope.holds(me_, "report.analytics", org), viewer=me_)
         return _org_file(org, period, report, query["format"])
     report = build_dashboard(org, period, me_)
-    report.pop("_tasks")
     return _with_links(report)
 
 

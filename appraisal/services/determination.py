@@ -129,14 +129,14 @@ def tallies(campaign: Campaign) -> dict[int, dict]:
 
 def learning_summaries(campaign: Campaign) -> dict[int, dict]:
     """Each member's learning figures for the campaign's year, from reports."""
-    from reports.services.org_report import member_rows, task_rows
+    from reports.services.org_report import member_rows
     from learning.services.period import Period
 
     org = db.session.get(Org, campaign.org_id)
     period = Period(date(campaign.year, 1, 1), date(campaign.year, 12, 31))
     return {row["id"]: {k: row[k] for k in ("points", "active_days", "answered", "accuracy", "tasks",
                                               "tasks_on_time", "study_seconds")}
-            for row in member_rows(org, period, task_rows(org, period))}
+            for row in member_rows(org, period)}
 
 
 def results(campaign: Campaign) -> list[dict]:

@@ -18,6 +18,7 @@ from learning.services.pagination import page_of, refuse_old_paging
 
 from ..schemas import event as s
 from ..services import audience, events, referee, results, stream
+from ..services.turns import received_at
 from ..services.live import public_state
 
 arenas_blp = Blueprint("Arenas", __name__, url_prefix="/api/v1/arenas", description="Live competitions (先锋擂台)")
@@ -136,7 +137,7 @@ def answer(data, event_id):
     """Answer the current question; refused when it is not open, not yours, twice, or late."""
     me_ = actor()
     event = events.require_event(me_, event_id)
-    row = referee.answer(me_, event, data["slot_id"], data["response"])
+    row = referee.answer(me_, event, data["slot_id"], data["response"], at=received_at())
     return row
 
 

@@ -129,6 +129,24 @@ def _merge_reaction(message: dict, reaction: dict) -> None:
     row["new_likes" if reaction["kind"] == "like" else "new_boos"] += 1
 
 
+def merge_ticks(first: dict, then: dict) -> dict:
+    """Two ticks of one event as one, as if their answers and reactions had come in one (a hub holds ticks back
+    while thousands of streams are open, `stream.TICK_WRITES_PER_S`)."""
+    merged = {"type": "tick", "answered": None, "reactions": {}}
+    for tick in (first, then):
+        answered = tick.get("answered")
+        if answered:
+            for contestant_id in answered["contestant_ids"] or [None]:
+                _merge_answered(merged, {**answered, "contestant_id": contestant_id})
+            merged["answered"]["contestant_ids"] = [c for c in merged["answered"]["contestant_ids"] if c is not None]
+        for key, row in (tick.get("reactions") or {}).items():
+            mine = merged["reactions"].setdefault(key, {"likes": 0, "boos": 0, "new_likes": 0, "new_boos": 0})
+            mine["likes"], mine["boos"] = max(mine["likes"], row["likes"]), max(mine["boos"], row["boos"])
+            mine["new_likes"] += row["new_likes"]
+            mine["new_boos"] += row["new_boos"]
+    return merged
+
+
 ticks = Ticks()
 
 

@@ -425,11 +425,14 @@ def choose_stake(member: Member, event: ArenaEvent, slot_id: int, stake: int) ->
     return {"stake": stake}
 
 
-def answer(member: Member, event: ArenaEvent, slot_id: int, response) -> ArenaAnswer:
-    """Take one answer if the question is open, the caller may answer it, and the time has not run out."""
+def answer(member: Member, event: ArenaEvent, slot_id: int, response, at: datetime | None = None) -> ArenaAnswer:
+    """Take one answer if the question is open, the caller may answer it, and the time has not run out.
+
+    `at`: when the server received it (an answer may wait its turn, `turns`); it is judged and scored by that
+    time, and taken although the host locked the question meanwhile if it arrived before the lock."""
     contestant, slot = _playing(event, member, slot_id)
-    now = utcnow()
-    if slot.phase != "open":
+    now = at or utcnow()
+    if slot.phase != "open" and not (slot.phase == "locked" and _arrived_before_lock(event, slot, now)):
         if slot.phase in ("pending", "shown"):
             raise NotOpen("The question is not open for answers.")
         raise NotOpen("The question is locked; answers are closed.")
@@ -454,6 +457,19 @@ def answer(member: Member, event: ArenaEvent, slot_id: int, response) -> ArenaAn
     live.tick_after_commit(event.id, answered={"slot_id": slot.id, "opening": slot.opening,
                                                "contestant_id": contestant.id, "count": count})
     return row
+
+
+def _arrived_before_lock(event: ArenaEvent, slot: ArenaSlot, at: datetime) -> bool:
+    """Whether the slot's current opening was locked by the host (not by a pass), and only after `at`."""
+    if slot.passed_by_id is not None:
+        return False
+    lock = db.session.scalars(select(ArenaAction).where(
+        ArenaAction.event_id == event.id, ArenaAction.kind == "lock", ArenaAction.undone_at.is_(None))
+        .order_by(ArenaAction.id.desc()).limit(1)).first()
+    if lock is None:
+        return False
+    before = (lock.before or {}).get("slot") or {}
+    return before.get("id") == slot.id and before.get("opening") == slot.opening and at < as_utc(lock.at)
 
 
 def pass_question(member: Member, event: ArenaEvent, slot_id: int) -> dict:

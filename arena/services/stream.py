@@ -10,7 +10,7 @@ import queue
 import threading
 import time
 
-from flask import Flask, g, request
+from flask import Flask
 
 from learning.errors import error_response
 from learning.events import bus as current_bus
@@ -19,6 +19,7 @@ from learning.timeutil import utcnow
 
 from ..models import ArenaEvent
 from . import live
+from .turns import Turns, take_turns
 
 KEEPALIVE_S = 15.0
 #: streams of one process that may be opening at once (each may use a pooled connection: the caller's token,
@@ -28,6 +29,11 @@ OPENINGS = 4
 OPENING_WAIT_S = 120.0  # then 503: the browser's EventSource tries again after RETRY_MS
 REPLAY_LIMIT = 100  # more missed than this: one snapshot instead of the backlog
 RETRY_MS = 2000
+#: a tick (answers and reactions, coalesced by the process that took them) is a write to every open stream of the
+#: channel; past this many writes a second a process holds ticks back and merges them (at most TICK_HOLD_MAX_S),
+#: so 500 answers in 10 s with 5,000 screens open are ~10,000 socket writes a second, not 50,000
+TICK_WRITES_PER_S = 10_000
+TICK_HOLD_MAX_S = 0.5
 
 
 class _Channel:
@@ -39,12 +45,42 @@ class _Channel:
         self.down = False
         #: the latest snapshot built in this process, good until the next message on the channel (any change
         #: to the event, in any process, is followed by one): a crowd connecting at once costs one snapshot
-        self.snapshot: tuple[int, str, str] | None = None
+        self.snapshot: tuple[int, bytes, bytes, str] | None = None
         self.generation = 0
         self.building = threading.Lock()  # one snapshot build at a time: a crowd waits for it, not the pool
+        self._held_tick: dict | None = None
+        self._ticks = threading.Lock()
+
+    def deliver(self, message: dict) -> None:
+        """A message from the bus: ticks may be held back and merged while many streams are open; any other
+        message first lets out the tick held before it, so the order stays as sent."""
+        if message.get("type") != "tick":
+            self.let_out_tick()
+            self.broadcast(message)
+            return
+        hold = min(TICK_HOLD_MAX_S, len(self.queues) / TICK_WRITES_PER_S)
+        if hold < live.TICK_S:
+            self.let_out_tick()
+            self.broadcast(message)
+            return
+        with self._ticks:
+            first = self._held_tick is None
+            self._held_tick = message if first else live.merge_ticks(self._held_tick, message)
+        if first:
+            timer = threading.Timer(hold, self.let_out_tick)
+            timer.daemon = True
+            timer.start()
+
+    def let_out_tick(self) -> None:
+        """Send the tick held back, if any."""
+        with self._ticks:
+            held, self._held_tick = self._held_tick, None
+        if held is not None:
+            self.broadcast(held)
 
     def broadcast(self, message: dict) -> None:
-        """Hand the message to every open stream, serialised once for all of them (not once per stream)."""
+        """Hand the message to every open stream, serialised and encoded once for all of them: every stream
+        writes the same bytes (not a copy of its own)."""
         self.generation += 1
         self.snapshot = None
         item = (message, format_sse(message))
@@ -53,9 +89,10 @@ class _Channel:
 
 
 class _Ready(dict):
-    """A message whose SSE frame is already made (a snapshot from the channel's cache)."""
+    """A message whose SSE frame is already made (a snapshot from the channel's cache): a short head made for
+    this viewer (its `server_now`) and the body, the same bytes for every viewer of the channel."""
 
-    frame = ""
+    chunks: tuple[bytes, ...] = ()
 
 
 class Hub:
@@ -141,7 +178,7 @@ class Hub:
                 while not channel.stopped:
                     message = subscription.get(1.0)
                     if message is not None:
-                        channel.broadcast(message)
+                        channel.deliver(message)
             except Exception:
                 channel.down = True
                 channel.broadcast({"type": "bus_down"})
@@ -161,45 +198,30 @@ def hub(app: Flask) -> Hub:
 
 def init_opening_gate(app: Flask) -> None:
     """Let at most ARENA_STREAM_OPENINGS stream requests of this process be opening at a time: from before the
-    caller is authenticated (the first before_request hook) until the request context ends, which for a
-    stream is when its first frames are ready, before it streams. Idempotent."""
+    caller is authenticated until the request context ends, which for a stream is when its first frames are
+    ready, before it streams. Idempotent."""
     if "arena_openings" in app.extensions:
         return
-    app.extensions["arena_openings"] = threading.BoundedSemaphore(int(app.config.get("ARENA_STREAM_OPENINGS",
-                                                                                       OPENINGS)))
-
-    def wait_for_turn():
-        if request.endpoint != STREAM_ENDPOINT:
-            return None
-        gate = app.extensions["arena_openings"]
-        if not gate.acquire(timeout=float(app.config.get("ARENA_STREAM_OPENING_WAIT_S", OPENING_WAIT_S))):
-            # refused without looking the caller up (the message's language and the request log would ask who
-            # it is, a token query each: thousands of refusals then took the pool themselves)
-            g._login_user = app.login_manager.anonymous_user()
-            response, status = error_response(503, "busy", "Too many screens are connecting; try again shortly.")
-            response.headers["Retry-After"] = str(RETRY_MS // 1000)
-            return response, status
-        g.arena_opening = gate
-        return None
-
-    def end_turn(_exc=None):
-        gate = g.pop("arena_opening", None)
-        if gate is not None:
-            gate.release()
-
-    app.before_request_funcs.setdefault(None, []).insert(0, wait_for_turn)  # before the token is looked up
-    app.teardown_request(end_turn)
+    app.extensions["arena_openings"] = Turns(int(app.config.get("ARENA_STREAM_OPENINGS", OPENINGS)))
+    take_turns(app, lambda endpoint: app.extensions["arena_openings"] if endpoint == STREAM_ENDPOINT else None,
+               lambda: float(app.config.get("ARENA_STREAM_OPENING_WAIT_S", OPENING_WAIT_S)),
+               lambda: error_response(503, "busy", "Too many screens are connecting; try again shortly."))
 
 
 STREAM_ENDPOINT = "Arenas.event_stream"
 
 
-def format_sse(message: dict) -> str:
-    """One SSE frame; numbered stream events carry their seq as the id, so reconnects resume after it."""
+def format_sse(message: dict) -> bytes:
+    """One SSE frame, encoded; numbered stream events carry their seq as the id, so reconnects resume after it."""
     if isinstance(message, _Ready):
-        return message.frame
+        return b"".join(message.chunks)
     head = f"id: {message['seq']}\n" if "seq" in message else ""
-    return f"{head}data: {json.dumps(message, ensure_ascii=False, separators=(',', ':'))}\n\n"
+    return f"{head}data: {json.dumps(message, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
+
+
+def _pieces(message: dict):
+    """The frame as it is written: a cached snapshot in its pieces (the shared body is not copied per viewer)."""
+    return message.chunks if isinstance(message, _Ready) else (format_sse(message),)
 
 
 STATE_KEY = '"state":{'
@@ -239,19 +261,21 @@ def cached_snapshot(app: Flask, event_id: int) -> dict | None:
     return _frame(cached) if cached is not None else None
 
 
-def _build(event: ArenaEvent) -> tuple[int, str, str]:
+def _build(event: ArenaEvent) -> tuple[int, bytes, bytes, str]:
+    """(seq, the frame up to the state's first key, the rest of the frame, the event's status), encoded once."""
     state = live.public_state(event)
     del state["server_now"]
     body = json.dumps({"type": "snapshot", "seq": event.seq, "detail": {}, "state": state},
                       ensure_ascii=False, separators=(",", ":"))
-    return event.seq, body, state["event"]["status"]
-
-
-def _frame(cached: tuple[int, str, str]) -> dict:
-    seq, body, status = cached
     at = body.index(STATE_KEY) + len(STATE_KEY)  # type, seq and detail come first: the first match is the state
+    return event.seq, f"id: {event.seq}\ndata: {body[:at]}".encode(), f"{body[at:]}\n\n".encode(), \
+        state["event"]["status"]
+
+
+def _frame(cached: tuple[int, bytes, bytes, str]) -> dict:
+    seq, head, tail, status = cached
     message = _Ready(type="snapshot", seq=seq, state={"event": {"status": status}})
-    message.frame = f'id: {seq}\ndata: {body[:at]}"server_now":"{utcnow().isoformat()}",{body[at:]}\n\n'
+    message.chunks = (head + f'"server_now":"{utcnow().isoformat()}",'.encode(), tail)
     return message
 
 
@@ -288,22 +312,24 @@ def stream(app: Flask, event_id: int, last_seq: int | None):
     first = [cached] if cached is not None else catch_up(app, event_id, last_seq)
 
     def generate():
+        nonlocal first
         last = last_seq if last_seq is not None else -1
         try:
-            yield f"retry: {RETRY_MS}\n\n"
+            yield f"retry: {RETRY_MS}\n\n".encode()
             for message in first:
                 if "seq" not in message:  # the answers so far, after a replay
-                    yield format_sse(message)
+                    yield from _pieces(message)
                 elif message["seq"] > last or message["type"] == "snapshot":
                     last = message["seq"]
-                    yield format_sse(message)
+                    yield from _pieces(message)
             if any(_over(m) for m in first):
                 return
+            first = None  # an open stream keeps no frame of its own (it held a ~70-KB snapshot for its lifetime)
             while True:
                 try:
                     message, frame = q.get(timeout=KEEPALIVE_S)
                 except queue.Empty:
-                    yield ": keep-alive\n\n"
+                    yield b": keep-alive\n\n"
                     continue
                 kind, seq = message.get("type"), message.get("seq")
                 if seq is None:  # ticks, bus notices: not numbered, not replayed
@@ -320,10 +346,10 @@ def stream(app: Flask, event_id: int, last_seq: int | None):
                     continue
                 for missed in catch_up(app, event_id, last):  # a gap, or the bus came back
                     if "seq" not in missed:
-                        yield format_sse(missed)
+                        yield from _pieces(missed)
                     elif missed["seq"] > last or missed["type"] == "snapshot":
                         last = missed["seq"]
-                        yield format_sse(missed)
+                        yield from _pieces(missed)
                         if _over(missed):
                             return
         finally:

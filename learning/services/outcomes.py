@@ -6,7 +6,9 @@ own pass mark, see `meets`); it is done on time when each completion came by the
 `on_time` the completion carried, a pass by its moment) and the last one did; a task not done is
 overdue once its deadline has passed (it may still be done, late), and open before. The callers read
 the facts where they keep them (courses its own rows, reports and scoring the `assigned`, `completed`
-and `submitted` learning records) and ask here.
+and `submitted` learning records) and ask here. Reports also count the same rule in SQL at a
+committee's scale (`reports.services.task_sql`); tests/reports/test_task_sql.py holds that twin equal
+to this function on the same records, so a change here must be made there too.
 """
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """An org's report and dashboard: headline figures, trend, children side by side, who needs attention.
 
 Figures come from the `member_day_stats` rollup and `report_org_kp_day`; only task
-completion reads `assigned`/`completed` records. Members count where their records were
-written (the org at that time), so transfers do not move history between branches.
+completion reads `assigned`/`completed` records, counted in SQL (`task_sql`, checked equal to
+`task_rows`, the Python pass over the same records through the one outcome rule). Members count
+where their records were written (the org at that time), so transfers do not move history between
+branches.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from learning.timeutil import local_day, parse_moment, utcnow
 from scoring.policy import online_time_counts, rankings_on
 
 from ..models import OrgKnowledgeDay
-from . import ledger
+from . import ledger, task_sql
 from learning.services.period import Period
 
 MEMBER_TABLE_LIMIT = 1000
@@ -62,6 +64,8 @@ def member_counts(org: Org) -> dict[int, int]:
 def task_rows(org: Org, period: Period) -> list[dict]:
     """(member, task) assignments made or due in the period in the subtree, with completion and lateness.
 
+    The reference the pages' SQL counts (`task_sql`) are tested against, and the rows where the
+    caller needs each task (names, due dates); pages and dashboards count with `task_sql`.
     Assignments and completions are read from TASK_LOOKBACK before the period (a task runs at most that
     long), and only the result fields the figures need (not whole JSON documents): at a committee's scale
     this runs over millions of records.
@@ -79,7 +83,8 @@ def task_rows(org: Org, period: Period) -> list[dict]:
                    result["quiz_items"].as_string(), LearningRecord.occurred_at)
             .join(Org, Org.id == LearningRecord.org_id)
             .where(_in(org), LearningRecord.verb == "assigned", LearningRecord.occurred_at >= since,
-                   LearningRecord.occurred_at < period.until)):
+                   LearningRecord.occurred_at < period.until)
+            .order_by(LearningRecord.occurred_at, LearningRecord.id)):  # the newest duplicate wins
         due = due_at(due)
         if at < period.since and not (due is not None and period.since <= due < period.until):
             continue  # assigned before the period and not due in it
@@ -93,7 +98,8 @@ def task_rows(org: Org, period: Period) -> list[dict]:
             select(LearningRecord.member_id, LearningRecord.object_id, result["task_ids"].as_string(),
                    result["on_time"].as_string(), LearningRecord.occurred_at)
             .join(Org, Org.id == LearningRecord.org_id)
-            .where(_in(org), LearningRecord.verb == "completed", LearningRecord.occurred_at >= since)):
+            .where(_in(org), LearningRecord.verb == "completed", LearningRecord.occurred_at >= since)
+            .order_by(LearningRecord.occurred_at, LearningRecord.id)):  # the newest duplicate wins
         for task_id in ids_of(task_ids):
             done[(member_id, task_id)][str(oid)] = (at, on_time not in _JSON_FALSE)
     submissions = _quiz_submissions(org, {q for t in assigned.values() for q, _ in t["quiz_items"]})
@@ -140,10 +146,15 @@ _JSON_FALSE = ("false", "0")  # `on_time` false read as text: PostgreSQL gives '
 
 
 def _figures(sums: list[dict], members: int, tasks: list[dict]) -> dict:
+    """Headline figures from per-org rollup sums and per-org task totals (`task_sql.org_task_totals`)."""
     total = defaultdict(int)
     for s in sums:
         for k, v in s.items():
             total[k] += v
+    done = defaultdict(int)
+    for t in tasks:
+        for k, v in t.items():
+            done[k] += v
     answered = total["answered"]
     return {
         "members": members, "active_members": total["active"],
@@ -153,9 +164,9 @@ def _figures(sums: list[dict], members: int, tasks: list[dict]) -> dict:
         "answered": answered, "accuracy": total["correct"] / answered if answered else None,
         "points": total["points"], "points_per_member": total["points"] / members if members else None,
         "courses_completed": total["courses_completed"], "offline_attended": total["offline_attended"],
-        "tasks_assigned": len(tasks), "tasks_completed": sum(t["complete"] for t in tasks),
-        "tasks_on_time": sum(t["on_time"] for t in tasks), "tasks_overdue": sum(t["overdue"] for t in tasks),
-        "task_completion": sum(t["complete"] for t in tasks) / len(tasks) if tasks else None,
+        "tasks_assigned": done["assigned"], "tasks_completed": done["completed"],
+        "tasks_on_time": done["on_time"], "tasks_overdue": done["overdue"],
+        "task_completion": done["completed"] / done["assigned"] if done["assigned"] else None,
     }
 
 
@@ -198,9 +209,10 @@ def weak_points(org: Org, period: Period, limit: int = WEAK_POINTS) -> list[dict
     return sorted(points, key=lambda k: (k["accuracy"], -k["answered"]))[:limit]
 
 
-def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER_TABLE_LIMIT,
+def member_rows(org: Org, period: Period, limit: int = MEMBER_TABLE_LIMIT,
                 ids: list[int] | None = None) -> list[dict]:
-    """Per member of the subtree (or of `ids` in it): study, answers, accuracy, points, active days, tasks."""
+    """Per member of the subtree (or of `ids` in it): study, answers, accuracy, points, active days, tasks
+    (counted in SQL for these members only)."""
     stmt = select(Member.id, Member.name, Member.org_id, Org.name).join(Org, Org.id == Member.org_id).where(
         _in(org), Member.status == "active")
     if ids is not None:
@@ -216,15 +228,11 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
             .where(MemberDayStats.member_id.in_(ids), MemberDayStats.day >= period.start,
                    MemberDayStats.day <= period.end)
             .group_by(MemberDayStats.member_id)).all()}
-    per_task = defaultdict(lambda: [0, 0, 0])
-    for t in tasks:
-        per_task[t["member_id"]][0] += 1
-        per_task[t["member_id"]][1] += int(t["on_time"])
-        per_task[t["member_id"]][2] += int(t["overdue"])
+    per_task = task_sql.member_task_counts(org, period, ids)
     out = []
     for member_id, name, org_id, org_name in members:
         secs, answered, correct, points, days = (int(v or 0) for v in sums.get(member_id, (0, 0, 0, 0, 0)))
-        tasks_n, on_time, overdue = per_task[member_id]
+        tasks_n, on_time, overdue = per_task.get(member_id, (0, 0, 0))
         out.append({"id": member_id, "name": name, "org_id": org_id, "org_name": org_name, "study_seconds": secs,
                     "active_days": days, "answered": answered, "accuracy": correct / answered if answered else None,
                     "points": points, "tasks": tasks_n, "tasks_on_time": on_time, "tasks_overdue": overdue})
@@ -234,7 +242,7 @@ def member_rows(org: Org, period: Period, tasks: list[dict], limit: int = MEMBER
 MEMBER_SORTS = ("org", "name", "points", "study", "active_days", "accuracy")
 
 
-def member_table(org: Org, period: Period, tasks: list[dict], params: dict) -> dict:
+def member_table(org: Org, period: Period, params: dict) -> dict:
     """One page of the report's member table (`params`: page, per_page, q on the name, sort one of
     MEMBER_SORTS or its `-` form), in the API's envelope. Ordered by org or name, only the page's members
     are summed; ordered by a figure, the subtree's sums are ordered in the database (one grouped query),
@@ -264,8 +272,7 @@ def member_table(org: Org, period: Period, tasks: list[dict], params: dict) -> d
     order = [c.desc() if desc else c.asc() for c in columns[sort.lstrip("-")]]
     ids = list(db.session.scalars(stmt.order_by(*order, Member.id.desc() if desc else Member.id)
                                   .offset((params["page"] - 1) * params["per_page"]).limit(params["per_page"])))
-    page_ids = set(ids)
-    rows = {r["id"]: r for r in member_rows(org, period, [t for t in tasks if t["member_id"] in page_ids], ids=ids)}
+    rows = {r["id"]: r for r in member_rows(org, period, ids=ids)}
     return {"items": [rows[i] for i in ids if i in rows], "total": total, "page": params["page"],
             "per_page": params["per_page"]}
 
@@ -275,7 +282,7 @@ def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> d
     issue (scoring's branch ranking, as `viewer` may see it); without a viewer, by points per member."""
     sums = per_org_sums(org, period)
     counts = member_counts(org)
-    tasks = task_rows(org, period)
+    tasks = task_sql.org_task_totals(org, period)
     paths = dict(db.session.execute(select(Org.id, Org.path).where(_in(org))).all())
     children = list(db.session.scalars(select(Org).where(Org.parent_id == org.id, Org.closed_at.is_(None))
                                        .order_by(Org.id)))
@@ -283,7 +290,7 @@ def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> d
     for child in children:
         ids = {oid for oid, path in paths.items() if path.startswith(child.path)}
         figures = _figures([sums[i] for i in ids if i in sums], sum(counts.get(i, 0) for i in ids),
-                           [t for t in tasks if t["org_id"] in ids])
+                           [tasks[i] for i in ids if i in tasks])
         compared.append({"id": child.id, "name": child.name, "kind": child.kind, **figures})
     policy = report_policy(org)
     by_points = policy["rankings_enabled"] and policy["online_time_statistics"]
@@ -296,7 +303,7 @@ def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> d
         compared.sort(key=_points_order if by_points else _learning_order)
         for place, child in enumerate(compared, 1):
             child.update(place=place, score=None)
-    figures = _figures(list(sums.values()), sum(counts.values()), tasks)
+    figures = _figures(list(sums.values()), sum(counts.values()), list(tasks.values()))
     points = trend(org, period)
     if not policy["online_time_statistics"]:  # minutes kept, but no comparison uses them (docs/policy.md)
         for row in [figures, *compared, *points]:
@@ -304,7 +311,7 @@ def build_dashboard(org: Org, period: Period, viewer: Member | None = None) -> d
     return {"org": {"id": org.id, "name": org.name, "kind": org.kind, "parent_id": org.parent_id},
             "period": {"from": period.start, "to": period.end, "days": period.days},
             "figures": figures, "trend": points, "children": compared, "fair_ranking": bool(fair),
-            "compared_on": "points" if by_points else "learning", "policy": policy, "_tasks": tasks}
+            "compared_on": "points" if by_points else "learning", "policy": policy}
 
 
 def report_policy(org: Org) -> dict:
@@ -363,8 +370,7 @@ def build_org_report(org: Org, period: Period, *, show_flags: bool = False, view
 
     report = build_dashboard(org, period, viewer)
     report["later_corrections"] = later_corrections(period, org=org)  # a closed period changes only openly
-    tasks = report.pop("_tasks")
-    rows = member_rows(org, period, tasks)
+    rows = member_rows(org, period)
     if not report["policy"]["online_time_statistics"]:  # no comparison of members' minutes either
         for row in rows:
             row["study_seconds"] = None
@@ -376,7 +382,7 @@ def build_org_report(org: Org, period: Period, *, show_flags: bool = False, view
     if table is not None:  # a page of the member table (page, per_page, q, sort), beside the first rows
         if not report["policy"]["online_time_statistics"] and (table.get("sort") or "").lstrip("-") == "study":
             table = table | {"sort": "org"}  # minutes are not compared where the policy says so
-        report["member_table"] = member_table(org, period, tasks, table)
+        report["member_table"] = member_table(org, period, table)
         if not report["policy"]["online_time_statistics"]:
             for row in report["member_table"]["items"]:
                 row["study_seconds"] = None

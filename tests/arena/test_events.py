@@ -144,7 +144,7 @@ def test_risk_stake_is_chosen_before_the_question_and_lost_when_wrong(setup, cli
 
 
 def test_speed_round_pays_by_server_time_and_refuses_late_answers(setup, client, monkeypatch):
-    from arena.services import referee
+    from arena.services import referee, turns
 
     event, host = _event(setup, [{"kind": "speed", "question_ids": [setup["bank"][0].id], "time_limit_s": 10}])
     host.do("start")
@@ -157,9 +157,13 @@ def test_speed_round_pays_by_server_time_and_refuses_late_answers(setup, client,
     from learning.timeutil import as_utc
 
     opened_at = as_utc(__import__("datetime").datetime.fromisoformat(slot["opened_at"]))
-    monkeypatch.setattr(referee, "utcnow", lambda: opened_at + timedelta(seconds=5))
+    def clock_at(at):  # the server's clock where answers are received (turns) and judged (referee)
+        for module in (referee, turns):
+            monkeypatch.setattr(module, "utcnow", lambda: at)
+
+    clock_at(opened_at + timedelta(seconds=5))
     _answer(client, event.id, b, slot["id"], ["A"])
-    monkeypatch.setattr(referee, "utcnow", lambda: opened_at + timedelta(seconds=10, milliseconds=1))
+    clock_at(opened_at + timedelta(seconds=10, milliseconds=1))
     late = _answer(client, event.id, c, slot["id"], ["A"], expect=409)
     assert late["code"] == "late" and "0.0 秒" in late["message"] and late["errors"]["late_by_ms"] == ["1"]
     monkeypatch.undo()
