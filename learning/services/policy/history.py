@@ -59,8 +59,9 @@ def _replay(org: Org, changes: list[PolicyChange]):
 def policy_at(org: Org, moment: datetime) -> dict[str, Any]:
     """The policy in force at an org at a past moment, and the preset it followed then."""
     resolved, preset = resolve(org, []), installation_preset()
-    for _change, resolved, preset in _replay(org, _changes(org, moment)):
-        pass
+    steps = list(_replay(org, _changes(org, moment)))
+    if steps:  # the last change before the moment decides
+        _change, resolved, preset = steps[-1]
     return {"at": as_utc(moment), "preset": preset, "values": {k: v["value"] for k, v in resolved.items()},
             "sources": {k: v["source"] for k, v in resolved.items()}}
 
